@@ -1,0 +1,1 @@
+"""aigym: which model, for which task, at what cost?"""

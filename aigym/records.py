@@ -1,0 +1,500 @@
+"""Frozen records: what callers hand to aigym and what the store keeps.
+
+`TaskMetrics` is what a caller knows about one model call (the spec's input record).
+Recording it yields an `Execution`, the stored row: it adds a time-ordered id (UUIDv7, whose
+first 48 bits are the Unix time in ms, so the UTC date partition of a row follows from its id),
+a UTC timestamp, and content hashes.
+
+Quality is defined once: `Execution.quality_score` is the score known at record time and is
+null when unscored (never 0). Scorers append `ScoreRecord` rows later; analyses take a
+`scorer=` argument and fall back to the record-time score.
+
+Validation is plain Python on purpose: it runs per record on the hot path (about 5 us), names
+the field, the value and the fix, and happens before anything touches disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import numbers
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar, Final, Literal
+
+from aigym.errors import ValidationError
+
+__all__ = [
+    "STATUSES",
+    "Execution",
+    "Feedback",
+    "ScoreRecord",
+    "Status",
+    "TaskMetrics",
+    "TaskType",
+    "id_date",
+    "id_datetime",
+    "new_id",
+    "sha256_text",
+]
+
+Status = Literal["success", "error"]
+STATUSES: Final = ("success", "error")
+
+UTC = dt.UTC
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class TaskType(str):
+    """A task name: the spec's six tasks as constants, and any user-defined snake_case name.
+
+    A `str` subclass rather than a closed Enum, so `TaskType("contract_review")` works and
+    stored values compare equal to plain strings.
+    """
+
+    WEBSITE_ANALYSIS: ClassVar[TaskType]
+    EMAIL_WRITING: ClassVar[TaskType]
+    CODE_GENERATION: ClassVar[TaskType]
+    CONVERSATION: ClassVar[TaskType]
+    LEAD_SCORING: ClassVar[TaskType]
+    GENERIC: ClassVar[TaskType]
+
+    __slots__ = ()
+
+    def __new__(cls, value: str) -> TaskType:
+        if isinstance(value, TaskType):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(
+                "task_type", value, "give a non-empty task name such as 'email_writing'"
+            )
+        norm = value.strip().lower().replace("-", "_").replace(" ", "_")
+        if len(norm) > 64 or not norm.replace("_", "").isalnum():
+            raise ValidationError(
+                "task_type", value, "use letters, digits and underscores only (max 64 chars)"
+            )
+        return super().__new__(cls, norm)
+
+    @classmethod
+    def builtin(cls) -> tuple[TaskType, ...]:
+        """The spec's task types, in the spec's order."""
+        return _BUILTIN_TASKS
+
+    def __repr__(self) -> str:
+        return f"TaskType({str(self)!r})"
+
+
+TaskType.WEBSITE_ANALYSIS = TaskType("website_analysis")
+TaskType.EMAIL_WRITING = TaskType("email_writing")
+TaskType.CODE_GENERATION = TaskType("code_generation")
+TaskType.CONVERSATION = TaskType("conversation")
+TaskType.LEAD_SCORING = TaskType("lead_scoring")
+TaskType.GENERIC = TaskType("generic")
+_BUILTIN_TASKS: Final = (
+    TaskType.WEBSITE_ANALYSIS,
+    TaskType.EMAIL_WRITING,
+    TaskType.CODE_GENERATION,
+    TaskType.CONVERSATION,
+    TaskType.LEAD_SCORING,
+    TaskType.GENERIC,
+)
+
+
+# --------------------------------------------------------------------------- ids
+
+_id_lock = threading.Lock()
+_last_ms = 0
+_seq = 0
+
+
+def new_id(at: dt.datetime | None = None) -> str:
+    """A UUIDv7 string (RFC 9562): 48-bit Unix ms, 12-bit sequence, 62 random bits.
+
+    Ids made in one process without `at` are strictly increasing (the sequence breaks ties
+    within a millisecond), so sorting by id sorts by creation time.
+    """
+    global _last_ms, _seq
+    if at is None:
+        ms = time.time_ns() // 1_000_000
+        with _id_lock:
+            if ms <= _last_ms:
+                _seq += 1
+                if _seq > 0xFFF:  # 4096 ids in one ms: borrow the next ms
+                    _last_ms += 1
+                    _seq = 0
+                ms = _last_ms
+            else:
+                _last_ms = ms
+                _seq = int.from_bytes(os.urandom(1)) & 0x7F  # random start, room to grow
+            seq = _seq
+    else:
+        ms = _to_ms(at)
+        seq = int.from_bytes(os.urandom(2)) & 0xFFF
+    rand = int.from_bytes(os.urandom(8)) & 0x3FFF_FFFF_FFFF_FFFF
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _to_ms(at: dt.datetime) -> int:
+    if at.tzinfo is None:
+        raise ValidationError("timestamp", at, "pass a timezone-aware datetime (UTC)")
+    delta = at - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def id_datetime(execution_id: str) -> dt.datetime:
+    """The UTC creation time (ms precision) embedded in a UUIDv7 id."""
+    try:
+        if len(execution_id) != 36 or execution_id[14] != "7":
+            raise ValueError
+        ms = int(execution_id[:8] + execution_id[9:13], 16)
+    except (ValueError, TypeError, IndexError):
+        raise ValidationError(
+            "execution_id", execution_id, "pass an id returned by aigym (a UUIDv7 string)"
+        ) from None
+    return _EPOCH + dt.timedelta(milliseconds=ms)
+
+
+def id_date(execution_id: str) -> dt.date:
+    """The UTC date partition that holds the row with this id."""
+    return id_datetime(execution_id).date()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _int(name: str, v: object, *, nullable: bool = False, minimum: int = 0) -> int | None:
+    if v is None and nullable:
+        return None
+    if type(v) is not int:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            kind = "a float" if isinstance(v, float) else type(v).__name__
+            raise ValidationError(name, v, f"give a whole number >= {minimum} (an int, not {kind})")
+        v = int(v)
+    if v < minimum:
+        raise ValidationError(name, v, f"must be >= {minimum}")
+    return v
+
+
+def _float(
+    name: str,
+    v: object,
+    *,
+    nullable: bool = False,
+    lo: float | None = 0.0,
+    hi: float | None = None,
+) -> float | None:
+    if v is None and nullable:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (numbers.Real, Decimal)):
+        raise ValidationError(name, v, "give a number")
+    f = float(v)
+    if not math.isfinite(f):
+        raise ValidationError(name, v, "must be a finite number (no NaN or infinity)")
+    if lo is not None and f < lo:
+        raise ValidationError(name, v, f"must be >= {lo:g}")
+    if hi is not None and f > hi:
+        raise ValidationError(name, v, f"must be <= {hi:g}")
+    return f
+
+
+def _str(name: str, v: object, *, nullable: bool = True, max_len: int | None = None) -> str | None:
+    if v is None:
+        if nullable:
+            return None
+        raise ValidationError(name, v, "is required: give a non-empty string")
+    if not isinstance(v, str):
+        raise ValidationError(name, v, "give a string")
+    if not nullable and not v.strip():
+        raise ValidationError(name, v, "must not be empty")
+    if max_len is not None and len(v) > max_len:
+        raise ValidationError(name, v, f"must be at most {max_len} characters")
+    return v
+
+
+def _bool(name: str, v: object) -> bool | None:
+    if v is None or isinstance(v, bool):
+        return v
+    raise ValidationError(name, v, "give True, False or None")
+
+
+def _utc(name: str, v: object) -> dt.datetime:
+    if not isinstance(v, dt.datetime) or v.tzinfo is None:
+        raise ValidationError(name, v, "give a timezone-aware datetime, e.g. datetime.now(UTC)")
+    if v.tzinfo is not UTC:
+        v = v.astimezone(UTC)
+    return v
+
+
+def _metadata(v: object) -> str | None:
+    if v is None or v == {}:
+        return None
+    if isinstance(v, str):
+        try:
+            json.loads(v)
+        except ValueError:
+            raise ValidationError("metadata", v, "give a dict or a JSON string") from None
+        return v
+    if isinstance(v, dict):
+        try:
+            return json.dumps(v, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise ValidationError("metadata", v, f"must be JSON-serialisable ({e})") from None
+    raise ValidationError("metadata", v, "give a dict or a JSON string")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class TaskMetrics:
+    """What a caller knows about one model call (the spec's `TaskMetrics`).
+
+    Only the spec's fields are required; the rest default to "not known". `cost_usd` may be a
+    `Decimal` (as `ModelSpec.calculate_cost` returns) or a float. `quality_score` is 0-100 or
+    None for unscored.
+    """
+
+    model_id: str
+    task_type: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+    cost_usd: Decimal | float
+    quality_score: float | None = None
+    user_approved: bool | None = None
+    status: Status = "success"
+    error_type: str | None = None
+    error_message: str | None = None
+    http_status: int | None = None
+    attempts: int = 1
+    prompt: str | None = None
+    response: str | None = None
+    prompt_id: str | None = None
+    request_key: str | None = None
+    campaign: str | None = None
+    run_id: str | None = None
+    provider: str | None = None
+    ab_test: str | None = None
+    ab_variant: str | None = None
+    cache_hit: bool = False
+    uncached_cost_usd: Decimal | float | None = None
+    metadata: dict[str, Any] | str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """One stored execution row (table `executions`). Build it with `Execution.from_metrics`."""
+
+    execution_id: str
+    timestamp: dt.datetime
+    model_id: str
+    task_type: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+    cost_usd: float
+    quality_score: float | None = None
+    user_approved: bool | None = None
+    status: Status = "success"
+    error_type: str | None = None
+    error_message: str | None = None
+    http_status: int | None = None
+    attempts: int = 1
+    prompt: str | None = None
+    response: str | None = None
+    prompt_sha256: str | None = None
+    response_sha256: str | None = None
+    prompt_id: str | None = None
+    request_key: str | None = None
+    campaign: str | None = None
+    run_id: str | None = None
+    provider: str | None = None
+    ab_test: str | None = None
+    ab_variant: str | None = None
+    cache_hit: bool = False
+    uncached_cost_usd: float | None = None
+    metadata: str | None = None
+
+    @classmethod
+    def from_metrics(
+        cls,
+        m: TaskMetrics,
+        *,
+        timestamp: dt.datetime | None = None,
+        execution_id: str | None = None,
+        store_text: bool = True,
+    ) -> Execution:
+        """Validate `m` and give it an id and a UTC timestamp.
+
+        `store_text=False` keeps only SHA-256 hashes of prompt and response: privacy at the
+        price of re-scoring and response caching, which need the text.
+        """
+        if not isinstance(m, TaskMetrics):
+            raise ValidationError("metrics", m, "pass a TaskMetrics(...)")
+        ts = datetime_now() if timestamp is None else _utc("timestamp", timestamp)
+        if execution_id is None:
+            execution_id = new_id(ts if timestamp is not None else None)
+        elif id_date(execution_id) != ts.date():
+            raise ValidationError(
+                "execution_id", execution_id, "its embedded time must fall on the timestamp's date"
+            )
+        prompt = _str("prompt", m.prompt)
+        response = _str("response", m.response)
+        status = m.status
+        if status not in STATUSES:
+            raise ValidationError("status", status, "use 'success' or 'error'")
+        if status == "error" and not m.error_type:
+            raise ValidationError("error_type", m.error_type, "an error row needs its error type")
+        http_status = _int("http_status", m.http_status, nullable=True, minimum=100)
+        if http_status is not None and http_status > 599:
+            raise ValidationError("http_status", http_status, "must be an HTTP status (100-599)")
+        return cls(
+            execution_id=execution_id,
+            timestamp=ts,
+            model_id=_str("model_id", m.model_id, nullable=False, max_len=200),  # type: ignore[arg-type]
+            task_type=str(TaskType(m.task_type)),
+            prompt_tokens=_int("prompt_tokens", m.prompt_tokens),  # type: ignore[arg-type]
+            completion_tokens=_int("completion_tokens", m.completion_tokens),  # type: ignore[arg-type]
+            latency_ms=_float("latency_ms", m.latency_ms),  # type: ignore[arg-type]
+            cost_usd=_float("cost_usd", m.cost_usd),  # type: ignore[arg-type]
+            quality_score=_float("quality_score", m.quality_score, nullable=True, hi=100.0),
+            user_approved=_bool("user_approved", m.user_approved),
+            status=status,
+            error_type=_str("error_type", m.error_type, max_len=200),
+            error_message=_str("error_message", m.error_message),
+            http_status=http_status,
+            attempts=_int("attempts", m.attempts, minimum=0),  # type: ignore[arg-type]
+            prompt=prompt if store_text else None,
+            response=response if store_text else None,
+            prompt_sha256=None if prompt is None else sha256_text(prompt),
+            response_sha256=None if response is None else sha256_text(response),
+            prompt_id=_str("prompt_id", m.prompt_id),
+            request_key=_str("request_key", m.request_key),
+            campaign=_str("campaign", m.campaign),
+            run_id=_str("run_id", m.run_id),
+            provider=_str("provider", m.provider),
+            ab_test=_str("ab_test", m.ab_test),
+            ab_variant=_str("ab_variant", m.ab_variant),
+            cache_hit=bool(_bool("cache_hit", m.cache_hit)),
+            uncached_cost_usd=_float("uncached_cost_usd", m.uncached_cost_usd, nullable=True),
+            metadata=_metadata(m.metadata),
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A user's verdict on one execution (table `feedback`, append-only; latest counts)."""
+
+    feedback_id: str
+    execution_id: str
+    timestamp: dt.datetime
+    approved: bool | None = None
+    edit_distance: int | None = None
+    user_rating: float | None = None
+    comment: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        execution_id: str,
+        *,
+        approved: bool | None = None,
+        edit_distance: int | None = None,
+        user_rating: float | None = None,
+        comment: str | None = None,
+        timestamp: dt.datetime | None = None,
+    ) -> Feedback:
+        id_date(execution_id)  # validates the id's form
+        if approved is None and edit_distance is None and user_rating is None and not comment:
+            raise ValidationError(
+                "feedback", None, "give at least one of approved, edit_distance, user_rating, comment"
+            )
+        ts = datetime_now() if timestamp is None else _utc("timestamp", timestamp)
+        return cls(
+            feedback_id=new_id(ts if timestamp is not None else None),
+            execution_id=execution_id,
+            timestamp=ts,
+            approved=_bool("approved", approved),
+            edit_distance=_int("edit_distance", edit_distance, nullable=True),
+            user_rating=_float("user_rating", user_rating, nullable=True, lo=1.0, hi=5.0),
+            comment=_str("comment", comment),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRecord:
+    """One score of one execution by one scorer version (table `scores`, append-only).
+
+    `value` is None when the scorer declined (`unscored_reason` says why); aggregations skip
+    such rows instead of counting them as zero.
+    """
+
+    score_id: str
+    execution_id: str
+    timestamp: dt.datetime
+    scorer: str
+    scorer_version: str
+    value: float | None
+    dimensions: dict[str, float] = field(default_factory=dict)
+    explanation: str | None = None
+    unscored_reason: str | None = None
+    judge_model: str | None = None
+    metadata: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        execution_id: str,
+        scorer: str,
+        scorer_version: str,
+        value: float | None,
+        *,
+        dimensions: dict[str, float] | None = None,
+        explanation: str | None = None,
+        unscored_reason: str | None = None,
+        judge_model: str | None = None,
+        metadata: dict[str, Any] | str | None = None,
+        timestamp: dt.datetime | None = None,
+    ) -> ScoreRecord:
+        id_date(execution_id)
+        ts = datetime_now() if timestamp is None else _utc("timestamp", timestamp)
+        if value is None and not unscored_reason:
+            raise ValidationError("unscored_reason", None, "an unscored result must say why")
+        dims = {}
+        for k, v in (dimensions or {}).items():
+            dims[_str("dimension name", k, nullable=False)] = _float(
+                f"dimensions[{k!r}]", v, hi=100.0
+            )
+        return cls(
+            score_id=new_id(ts if timestamp is not None else None),
+            execution_id=execution_id,
+            timestamp=ts,
+            scorer=_str("scorer", scorer, nullable=False),  # type: ignore[arg-type]
+            scorer_version=_str("scorer_version", scorer_version, nullable=False),  # type: ignore[arg-type]
+            value=_float("value", value, nullable=True, hi=100.0),
+            dimensions=dims,  # type: ignore[arg-type]
+            explanation=_str("explanation", explanation),
+            unscored_reason=_str("unscored_reason", unscored_reason),
+            judge_model=_str("judge_model", judge_model),
+            metadata=_metadata(metadata),
+        )
+
+
+def datetime_now() -> dt.datetime:
+    """Now, UTC, microsecond precision (what the store keeps)."""
+    return dt.datetime.now(UTC)
