@@ -3,8 +3,8 @@
 Every message names what was wrong and what to do next::
 
     AigymError
-    ├── ValidationError          bad input: a field, its value and the fix (also a ValueError)
-    ├── UnknownModelError        an id the registry does not know; suggests the closest ids (KeyError)
+    ├── ValidationError          bad input: field, value and fix (also a ValueError)
+    ├── UnknownModelError        an id the registry does not know; suggests close ids (KeyError)
     ├── UnknownExecutionError    feedback or a lookup for an id the store does not hold (KeyError)
     ├── StoreError               the store cannot do what was asked (locked, unreadable, bad schema)
     │   └── SchemaError          a file's schema is not one this version can read
@@ -53,11 +53,7 @@ class UnknownModelError(AigymError, KeyError):
     def __init__(self, model_id: str, suggestions: list[str] | tuple[str, ...] = ()) -> None:
         self.model_id = model_id
         self.suggestions = list(suggestions)
-        hint = (
-            f" Did you mean: {', '.join(self.suggestions)}?"
-            if self.suggestions
-            else ""
-        )
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(
             f"unknown model {model_id!r}.{hint} Register it with "
             "registry.register(ModelSpec(...)) or list ids with registry.get_all_models()."

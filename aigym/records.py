@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import numbers
-import os
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -130,12 +130,12 @@ def new_id(at: dt.datetime | None = None) -> str:
                 ms = _last_ms
             else:
                 _last_ms = ms
-                _seq = int.from_bytes(os.urandom(1)) & 0x7F  # random start, room to grow
+                _seq = random.getrandbits(7)  # random start, room to grow
             seq = _seq
     else:
         ms = _to_ms(at)
-        seq = int.from_bytes(os.urandom(2)) & 0xFFF
-    rand = int.from_bytes(os.urandom(8)) & 0x3FFF_FFFF_FFFF_FFFF
+        seq = random.getrandbits(12)
+    rand = random.getrandbits(62)  # the random module reseeds itself in forked children
     value = (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand
     h = f"{value:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
@@ -196,6 +196,9 @@ def _float(
 ) -> float | None:
     if v is None and nullable:
         return None
+    fast = type(v) is float and v - v == 0.0  # a finite float
+    if fast and (lo is None or v >= lo) and (hi is None or v <= hi):  # type: ignore[operator]
+        return v  # type: ignore[return-value]
     if isinstance(v, bool) or not isinstance(v, (numbers.Real, Decimal)):
         raise ValidationError(name, v, "give a number")
     f = float(v)
@@ -209,6 +212,10 @@ def _float(
 
 
 def _str(name: str, v: object, *, nullable: bool = True, max_len: int | None = None) -> str | None:
+    if v is None and nullable:
+        return None
+    if type(v) is str and (max_len is None or len(v) <= max_len) and (nullable or v.strip()):
+        return v
     if v is None:
         if nullable:
             return None
@@ -234,6 +241,38 @@ def _utc(name: str, v: object) -> dt.datetime:
     if v.tzinfo is not UTC:
         v = v.astimezone(UTC)
     return v
+
+
+_TASKS_SEEN: set[str] = set()
+
+
+def _task(value: str) -> str:
+    norm = str(TaskType(value))
+    if len(_TASKS_SEEN) < 10_000:
+        _TASKS_SEEN.add(norm)
+    return norm
+
+
+def _num(v: Any) -> Any:
+    """Decimal -> float (the store keeps float64 per row; prices stay exact in the registry)."""
+    return float(v) if isinstance(v, Decimal) else v
+
+
+_ZERO = dt.timedelta(0)
+_OPTIONAL_TEXT: Final = (
+    "error_message",
+    "prompt",
+    "response",
+    "prompt_sha256",
+    "response_sha256",
+    "prompt_id",
+    "request_key",
+    "campaign",
+    "run_id",
+    "provider",
+    "ab_test",
+    "ab_variant",
+)
 
 
 def _metadata(v: object) -> str | None:
@@ -326,6 +365,43 @@ class Execution:
     uncached_cost_usd: float | None = None
     metadata: str | None = None
 
+    def __post_init__(self) -> None:
+        # Checks only (no conversion): runs once per row on the hot path.
+        eid = self.execution_id
+        if type(eid) is not str or len(eid) != 36 or eid[14] != "7":
+            id_date(eid)  # raises with the fix
+        ts = self.timestamp
+        if not isinstance(ts, dt.datetime) or (ts.tzinfo is not UTC and ts.utcoffset() != _ZERO):
+            raise ValidationError("timestamp", ts, "give a UTC datetime, e.g. datetime.now(UTC)")
+        _str("model_id", self.model_id, nullable=False, max_len=200)
+        if self.task_type not in _TASKS_SEEN and (
+            not isinstance(self.task_type, str) or TaskType(self.task_type) != self.task_type
+        ):
+            raise ValidationError("task_type", self.task_type, "use a normalised TaskType name")
+        _int("prompt_tokens", self.prompt_tokens)
+        _int("completion_tokens", self.completion_tokens)
+        _float("latency_ms", self.latency_ms)
+        _float("cost_usd", self.cost_usd)
+        _float("quality_score", self.quality_score, nullable=True, hi=100.0)
+        _bool("user_approved", self.user_approved)
+        if self.status not in STATUSES:
+            raise ValidationError("status", self.status, "use 'success' or 'error'")
+        if self.status == "error" and not self.error_type:
+            raise ValidationError(
+                "error_type", self.error_type, "an error row needs its error type"
+            )
+        _str("error_type", self.error_type, max_len=200)
+        hs = _int("http_status", self.http_status, nullable=True, minimum=100)
+        if hs is not None and hs > 599:
+            raise ValidationError("http_status", hs, "must be an HTTP status (100-599)")
+        _int("attempts", self.attempts)
+        for name in _OPTIONAL_TEXT:
+            _str(name, getattr(self, name))
+        _bool("cache_hit", self.cache_hit)
+        _float("uncached_cost_usd", self.uncached_cost_usd, nullable=True)
+        if self.metadata is not None:
+            _metadata(self.metadata)
+
     @classmethod
     def from_metrics(
         cls,
@@ -335,7 +411,7 @@ class Execution:
         execution_id: str | None = None,
         store_text: bool = True,
     ) -> Execution:
-        """Validate `m` and give it an id and a UTC timestamp.
+        """Give `m` an id and a UTC timestamp; the row is validated on construction.
 
         `store_text=False` keeps only SHA-256 hashes of prompt and response: privacy at the
         price of re-scoring and response caching, which need the text.
@@ -349,45 +425,36 @@ class Execution:
             raise ValidationError(
                 "execution_id", execution_id, "its embedded time must fall on the timestamp's date"
             )
-        prompt = _str("prompt", m.prompt)
-        response = _str("response", m.response)
-        status = m.status
-        if status not in STATUSES:
-            raise ValidationError("status", status, "use 'success' or 'error'")
-        if status == "error" and not m.error_type:
-            raise ValidationError("error_type", m.error_type, "an error row needs its error type")
-        http_status = _int("http_status", m.http_status, nullable=True, minimum=100)
-        if http_status is not None and http_status > 599:
-            raise ValidationError("http_status", http_status, "must be an HTTP status (100-599)")
+        prompt, response = m.prompt, m.response
         return cls(
             execution_id=execution_id,
             timestamp=ts,
-            model_id=_str("model_id", m.model_id, nullable=False, max_len=200),  # type: ignore[arg-type]
-            task_type=str(TaskType(m.task_type)),
-            prompt_tokens=_int("prompt_tokens", m.prompt_tokens),  # type: ignore[arg-type]
-            completion_tokens=_int("completion_tokens", m.completion_tokens),  # type: ignore[arg-type]
-            latency_ms=_float("latency_ms", m.latency_ms),  # type: ignore[arg-type]
-            cost_usd=_float("cost_usd", m.cost_usd),  # type: ignore[arg-type]
-            quality_score=_float("quality_score", m.quality_score, nullable=True, hi=100.0),
-            user_approved=_bool("user_approved", m.user_approved),
-            status=status,
-            error_type=_str("error_type", m.error_type, max_len=200),
-            error_message=_str("error_message", m.error_message),
-            http_status=http_status,
-            attempts=_int("attempts", m.attempts, minimum=0),  # type: ignore[arg-type]
+            model_id=m.model_id,
+            task_type=m.task_type if m.task_type in _TASKS_SEEN else _task(m.task_type),
+            prompt_tokens=m.prompt_tokens,
+            completion_tokens=m.completion_tokens,
+            latency_ms=_num(m.latency_ms),
+            cost_usd=_num(m.cost_usd),
+            quality_score=_num(m.quality_score),
+            user_approved=m.user_approved,
+            status=m.status,
+            error_type=m.error_type,
+            error_message=m.error_message,
+            http_status=m.http_status,
+            attempts=m.attempts,
             prompt=prompt if store_text else None,
             response=response if store_text else None,
-            prompt_sha256=None if prompt is None else sha256_text(prompt),
-            response_sha256=None if response is None else sha256_text(response),
-            prompt_id=_str("prompt_id", m.prompt_id),
-            request_key=_str("request_key", m.request_key),
-            campaign=_str("campaign", m.campaign),
-            run_id=_str("run_id", m.run_id),
-            provider=_str("provider", m.provider),
-            ab_test=_str("ab_test", m.ab_test),
-            ab_variant=_str("ab_variant", m.ab_variant),
-            cache_hit=bool(_bool("cache_hit", m.cache_hit)),
-            uncached_cost_usd=_float("uncached_cost_usd", m.uncached_cost_usd, nullable=True),
+            prompt_sha256=sha256_text(prompt) if isinstance(prompt, str) else None,
+            response_sha256=sha256_text(response) if isinstance(response, str) else None,
+            prompt_id=m.prompt_id,
+            request_key=m.request_key,
+            campaign=m.campaign,
+            run_id=m.run_id,
+            provider=m.provider,
+            ab_test=m.ab_test,
+            ab_variant=m.ab_variant,
+            cache_hit=m.cache_hit,
+            uncached_cost_usd=_num(m.uncached_cost_usd),
             metadata=_metadata(m.metadata),
         )
 
@@ -422,7 +489,9 @@ class Feedback:
         id_date(execution_id)  # validates the id's form
         if approved is None and edit_distance is None and user_rating is None and not comment:
             raise ValidationError(
-                "feedback", None, "give at least one of approved, edit_distance, user_rating, comment"
+                "feedback",
+                None,
+                "give at least one of approved, edit_distance, user_rating, comment",
             )
         ts = datetime_now() if timestamp is None else _utc("timestamp", timestamp)
         return cls(

@@ -1,0 +1,321 @@
+"""Where files live: a local directory (atomic publish) or an object store (one PUT per file).
+
+Local publish, per ../shared/notes/store-durability.md: write into this writer's staging folder
+(`<root>/_staging/w-...`, outside every table folder, same filesystem), fsync the file, then
+`os.replace` it to its final name and fsync the directory. Readers never see a torn file.
+
+Object stores have no rename: a file becomes visible when its single PUT completes, so readers
+still never see a partial file, but there is no staging, no lock and no directory fsync.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from aigym.errors import StoreError
+from aigym.store._schema import Durability
+
+__all__ = ["Backend", "LocalBackend", "ObjectBackend", "Staging", "open_backend"]
+
+STAGING = "_staging"
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    path: str
+    name: str
+    size: int
+
+
+def _fsync_path(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def try_lock(path: Path) -> int | None:
+    """An exclusive flock on `path`, or None if a live process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+class Staging:
+    """One writer's private staging folder, held by an flock for the writer's lifetime.
+
+    `recover()` treats a folder whose lock it can take as belonging to a dead writer.
+    """
+
+    def __init__(self, root: Path, prefix: str = "w") -> None:
+        base = root / STAGING
+        base.mkdir(parents=True, exist_ok=True)
+        self.path = base / f"{prefix}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.path.mkdir()
+        fd = try_lock(self.path / "lock")
+        if fd is None:  # pragma: no cover - a fresh random folder cannot be locked
+            raise StoreError(f"could not lock {self.path}; retry")
+        self._fd: int | None = fd
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def temp_path(self, name: str) -> Path:
+        with self._lock:
+            self._seq += 1
+            return self.path / f"{name}.{self._seq}.tmp"
+
+    def close(self) -> None:
+        """Remove the folder; anything left in it was never published."""
+        if self._fd is None:
+            return
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.close(self._fd)
+        self._fd = None
+
+
+class Backend:
+    """What the store needs of a filesystem."""
+
+    root: str
+    is_local: bool
+    dictionary: dict[str, list[str]]
+
+    def partitions(self, table: str) -> list[str]:
+        raise NotImplementedError
+
+    def files(self, table: str, partition: str) -> list[FileEntry]:
+        raise NotImplementedError
+
+    def exists(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def publish(
+        self, table: str, partition: str, name: str, data: pa.Table, durability: Durability
+    ) -> bool:
+        raise NotImplementedError
+
+    def delete(self, paths: list[str], durability: Durability) -> None:
+        raise NotImplementedError
+
+    def metadata(self, path: str) -> dict[bytes, bytes]:
+        raise NotImplementedError
+
+    @property
+    def filesystem(self) -> pafs.FileSystem | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def _write(data: pa.Table, where: Any, dictionary: list[str], filesystem: Any = None) -> None:
+    pq.write_table(
+        data,
+        where,
+        use_dictionary=dictionary or False,
+        compression="snappy",
+        filesystem=filesystem,
+        row_group_size=1 << 20,
+    )
+
+
+class LocalBackend(Backend):
+    is_local = True
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.path = Path(root).expanduser().resolve()
+        self.root = str(self.path)
+        self._staging: Staging | None = None
+        self._known_dirs: set[Path] = set()
+        self._lock = threading.Lock()
+        self.dictionary: dict[str, list[str]] = {}
+
+    def staging(self) -> Staging:
+        with self._lock:
+            if self._staging is None:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._staging = Staging(self.path)
+            return self._staging
+
+    def partitions(self, table: str) -> list[str]:
+        d = self.path / table
+        try:
+            with os.scandir(d) as it:
+                return sorted(e.name for e in it if e.is_dir() and e.name.startswith("date="))
+        except FileNotFoundError:
+            return []
+
+    def files(self, table: str, partition: str) -> list[FileEntry]:
+        d = self.path / table / partition
+        try:
+            with os.scandir(d) as it:
+                return sorted(
+                    (
+                        FileEntry(e.path, e.name, e.stat().st_size)
+                        for e in it
+                        if e.name.endswith(".parquet") and e.is_file()
+                    ),
+                    key=lambda f: f.name,
+                )
+        except FileNotFoundError:
+            return []
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def _ensure_dir(self, d: Path, durability: Durability) -> None:
+        if d in self._known_dirs:
+            return
+        missing = []
+        p = d
+        while not p.exists():
+            missing.append(p)
+            p = p.parent
+        d.mkdir(parents=True, exist_ok=True)
+        if durability is Durability.FSYNC:
+            for m in reversed(missing):
+                _fsync_path(m.parent)
+        self._known_dirs.add(d)
+
+    def publish(
+        self, table: str, partition: str, name: str, data: pa.Table, durability: Durability
+    ) -> bool:
+        d = self.path / table / partition
+        final = d / name
+        if final.exists():  # same batch identity: published by an earlier try
+            return False
+        tmp = self.staging().temp_path(name)
+        try:
+            _write(data, str(tmp), self.dictionary.get(table, []))
+            if durability is not Durability.NONE:
+                _fsync_path(tmp)
+            self._ensure_dir(d, durability)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        if durability is Durability.FSYNC:
+            _fsync_path(d)
+        return True
+
+    def delete(self, paths: list[str], durability: Durability) -> None:
+        dirs = set()
+        for p in paths:
+            try:
+                os.unlink(p)
+            except FileNotFoundError:
+                continue
+            dirs.add(os.path.dirname(p))
+        if durability is Durability.FSYNC:
+            for d in dirs:
+                _fsync_path(d)
+
+    def metadata(self, path: str) -> dict[bytes, bytes]:
+        return dict(pq.read_metadata(path).metadata or {})
+
+    def iter_staging(self) -> Iterator[Path]:
+        base = self.path / STAGING
+        if base.is_dir():
+            yield from sorted(p for p in base.iterdir() if p.is_dir())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._staging is not None:
+                self._staging.close()
+                self._staging = None
+
+
+class ObjectBackend(Backend):
+    """An object store through pyarrow.fs (S3 and S3-compatible servers).
+
+    Weaker guarantee than local: a file appears when its single PUT completes (never partial),
+    but "exists, then write" is not atomic, and there is no fsync: durability is the store's.
+    """
+
+    is_local = False
+
+    def __init__(self, uri: str, storage_options: dict[str, Any] | None = None) -> None:
+        opts = dict(storage_options or {})
+        if uri.startswith("s3://"):
+            fs = pafs.S3FileSystem(**opts)
+            path = uri[len("s3://") :].rstrip("/")
+        else:
+            fs, path = pafs.FileSystem.from_uri(uri)
+        self._fs = fs
+        self.root = path
+        self.dictionary: dict[str, list[str]] = {}
+
+    @property
+    def filesystem(self) -> pafs.FileSystem:
+        return self._fs
+
+    def partitions(self, table: str) -> list[str]:
+        sel = pafs.FileSelector(f"{self.root}/{table}", allow_not_found=True)
+        return sorted(
+            i.base_name
+            for i in self._fs.get_file_info(sel)
+            if i.type == pafs.FileType.Directory and i.base_name.startswith("date=")
+        )
+
+    def files(self, table: str, partition: str) -> list[FileEntry]:
+        sel = pafs.FileSelector(f"{self.root}/{table}/{partition}", allow_not_found=True)
+        return sorted(
+            (
+                FileEntry(i.path, i.base_name, i.size or 0)
+                for i in self._fs.get_file_info(sel)
+                if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")
+            ),
+            key=lambda f: f.name,
+        )
+
+    def exists(self, path: str) -> bool:
+        return bool(self._fs.get_file_info(path).type != pafs.FileType.NotFound)
+
+    def publish(
+        self, table: str, partition: str, name: str, data: pa.Table, durability: Durability
+    ) -> bool:
+        final = f"{self.root}/{table}/{partition}/{name}"
+        if self.exists(final):
+            return False
+        sink = pa.BufferOutputStream()
+        _write(data, sink, self.dictionary.get(table, []))
+        with self._fs.open_output_stream(final) as out:  # one PUT of the complete file
+            out.write(sink.getvalue())
+        return True
+
+    def delete(self, paths: list[str], durability: Durability) -> None:
+        for p in paths:
+            try:
+                self._fs.delete_file(p)
+            except FileNotFoundError:
+                continue
+
+    def metadata(self, path: str) -> dict[bytes, bytes]:
+        with self._fs.open_input_file(path) as f:
+            return dict(pq.read_metadata(f).metadata or {})
+
+
+def open_backend(root: str | os.PathLike[str], storage_options: dict[str, Any] | None) -> Backend:
+    text = os.fspath(root)
+    if "://" in text and not text.startswith("file://"):
+        return ObjectBackend(text, storage_options)
+    if text.startswith("file://"):
+        text = text[len("file://") :]
+    return LocalBackend(text)

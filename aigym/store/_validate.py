@@ -1,0 +1,254 @@
+"""Turn caller input into a validated Arrow table of one table's current schema.
+
+Everything is checked before anything touches disk: a batch with one bad value is refused
+whole, with an error naming the column, the first bad value, its row and the fix. pyarrow on
+its own would truncate 1.5 to 1 in an int column and accept NaN, negatives and out-of-range
+values (see shared notes), so the checks here are explicit and vectorised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from aigym.errors import ValidationError
+from aigym.records import STATUSES, Execution, Feedback, ScoreRecord, TaskType
+from aigym.store._schema import TableSchema
+
+__all__ = ["ModelCheck", "records_to_table", "to_arrow", "validate"]
+
+ModelCheck = Callable[[str], object]
+"""Called once per distinct model id; raises (e.g. UnknownModelError) for an unknown id."""
+
+_UUID7: Final = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+_UUID7_RE: Final = re.compile(_UUID7)
+_ID_COLUMNS: Final = {"execution_id", "feedback_id", "score_id"}
+_NONEMPTY: Final = {"model_id", "task_type", "scorer", "scorer_version"}
+_NONNEG_FLOAT: Final = {"latency_ms", "cost_usd", "uncached_cost_usd"}
+_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "quality_score": (0.0, 100.0),
+    "value": (0.0, 100.0),
+    "user_rating": (1.0, 5.0),
+}
+_RECORD_TYPES: Final[dict[str, type]] = {
+    "executions": Execution,
+    "feedback": Feedback,
+    "scores": ScoreRecord,
+}
+
+
+def records_to_table(table: TableSchema, rows: Sequence[Any]) -> pa.Table:
+    """Frozen records (already validated on construction) to an Arrow table, column-wise."""
+    expected = _RECORD_TYPES.get(table.name)
+    if expected is not None:
+        for i, r in enumerate(rows):
+            if type(r) is not expected:
+                raise ValidationError(
+                    f"rows[{i}]", type(r).__name__, f"append {expected.__name__} records here"
+                )
+    names = [f.name for f in dataclasses.fields(rows[0])] if rows else table.names
+    get = operator.attrgetter(*names)
+    cols = list(zip(*map(get, rows), strict=True)) if rows else [() for _ in names]
+    arrays = {}
+    for name, values in zip(names, cols, strict=True):
+        if name not in table.names:
+            continue
+        typ = table.schema.field(name).type
+        if pa.types.is_map(typ):
+            values = tuple(None if v is None else list(v.items()) for v in values)
+        arrays[name] = pa.array(values, type=typ)
+    return pa.table(arrays)
+
+
+def to_arrow(data: Any) -> pa.Table:
+    """Accept Arrow, polars or pandas tables (zero-copy where the library allows)."""
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    mod = type(data).__module__
+    if mod.startswith("polars"):
+        return data.to_arrow()  # type: ignore[no-any-return,unused-ignore]
+    if mod.startswith("pandas"):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    raise ValidationError(
+        "data", type(data).__name__, "pass records, a pyarrow Table, or a polars/pandas DataFrame"
+    )
+
+
+def _first_bad(col: pa.ChunkedArray, mask: pa.ChunkedArray) -> tuple[int, Any]:
+    idx = pc.index(mask, True).as_py()
+    return idx, col[idx].as_py()
+
+
+def _fail(name: str, col: pa.ChunkedArray, mask: pa.ChunkedArray, fix: str) -> None:
+    mask = pc.fill_null(mask, False)
+    if pc.any(mask).as_py():
+        idx, value = _first_bad(col, mask)
+        raise ValidationError(f"{name} (row {idx})", value, fix)
+
+
+def _kind_ok(have: pa.DataType, want: pa.DataType) -> bool:
+    if pa.types.is_null(have):
+        return True
+    if pa.types.is_dictionary(have):
+        have = have.value_type
+    if pa.types.is_integer(want):
+        return bool(pa.types.is_integer(have))
+    if pa.types.is_floating(want):
+        return bool(pa.types.is_integer(have) or pa.types.is_floating(have))
+    if pa.types.is_string(want):
+        return bool(
+            pa.types.is_string(have)
+            or pa.types.is_large_string(have)
+            or pa.types.is_string_view(have)
+        )
+    if pa.types.is_timestamp(want):
+        return bool(pa.types.is_timestamp(have) and have.tz is not None)
+    if pa.types.is_boolean(want):
+        return bool(pa.types.is_boolean(have))
+    return bool(have.equals(want)) or (pa.types.is_map(have) and pa.types.is_map(want))
+
+
+def _cast(name: str, col: pa.ChunkedArray, want: pa.DataType) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if col.type.equals(want):
+        return col
+    if pa.types.is_timestamp(want):
+        return col.cast(want, safe=False)  # ns input is truncated to us
+    try:
+        return col.cast(want)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise ValidationError(name, str(col.type), f"cannot convert to {want}: {e}") from None
+
+
+def _id_days(col: pa.ChunkedArray) -> np.ndarray:
+    """UTC day number from each UUIDv7's leading 48 bits (ids already checked to be UUIDv7)."""
+    arr = col.combine_chunks()
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[
+        arr.offset : arr.offset + len(arr) + 1
+    ]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    chars = data.reshape(len(arr), 36)[:, [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]].astype(np.int64)
+    digits = np.where(chars >= 97, chars - 87, chars - 48)
+    ms = np.zeros(len(arr), dtype=np.int64)
+    for k in range(12):
+        ms = ms * 16 + digits[:, k]
+    return ms // 86_400_000
+
+
+def validate(
+    table: TableSchema, data: pa.Table, *, model_check: ModelCheck | None = None
+) -> pa.Table:
+    """Check `data` against `table` and return it cast to the current schema, column order kept."""
+    schema = table.schema
+    extra = [n for n in data.column_names if n not in schema.names and n != "date"]
+    if extra:
+        raise ValidationError(
+            "columns", extra, f"table {table.name!r} has no such columns; known: {schema.names}"
+        )
+    n = data.num_rows
+    out: dict[str, pa.ChunkedArray] = {}
+    for f in schema:
+        if f.name not in data.column_names:
+            if f.name in table.required:
+                raise ValidationError(
+                    f.name, None, f"column is required for table {table.name!r}: add it"
+                )
+            out[f.name] = pa.chunked_array([pa.nulls(n, f.type)])
+            continue
+        col = data.column(f.name)
+        if not _kind_ok(col.type, f.type):
+            hint = "an integer column (not float)" if pa.types.is_integer(f.type) else str(f.type)
+            if pa.types.is_timestamp(f.type):
+                hint = "a timezone-aware (UTC) timestamp column"
+            raise ValidationError(f.name, f"<column of {col.type}>", f"give {hint}")
+        col = _cast(f.name, col, f.type)
+        if f.name in table.required and col.null_count:
+            _fail(f.name, col, pc.is_null(col), "is required: no nulls allowed")
+        _check_values(f.name, f.type, col)
+        out[f.name] = col
+    result = pa.table(out, schema=schema)
+    if n:
+        _check_rows(table, result, model_check)
+    return result
+
+
+def _check_values(name: str, typ: pa.DataType, col: pa.ChunkedArray) -> None:
+    if pa.types.is_integer(typ):
+        if name == "http_status":
+            _fail(name, col, pc.or_(pc.less(col, 100), pc.greater(col, 599)), "use 100-599")
+        else:
+            _fail(name, col, pc.less(col, 0), "must be >= 0")
+    elif pa.types.is_floating(typ):
+        _fail(name, col, pc.invert(pc.is_finite(col)), "must be finite (no NaN or infinity)")
+        if name in _NONNEG_FLOAT:
+            _fail(name, col, pc.less(col, 0.0), "must be >= 0")
+        if name in _RANGES:
+            lo, hi = _RANGES[name]
+            bad = pc.or_(pc.less(col, lo), pc.greater(col, hi))
+            _fail(name, col, bad, f"must lie in [{lo:g}, {hi:g}] (or be null when unknown)")
+    elif pa.types.is_string(typ):
+        if name in _ID_COLUMNS:
+            bad = pc.invert(pc.match_substring_regex(col, _UUID7))
+            _fail(name, col, bad, "ids must be UUIDv7 strings as made by aigym.records.new_id")
+        elif name in _NONEMPTY:
+            empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
+            _fail(name, col, empty, "must not be empty")
+    elif pa.types.is_map(typ):
+        for chunk in col.chunks:
+            values = pa.chunked_array([chunk.items])
+            bad = pc.or_(pc.invert(pc.is_finite(values)), pc.less(values, 0.0))
+            bad = pc.or_(bad, pc.greater(values, 100.0))
+            _fail(f"{name} values", values, bad, "dimension scores must lie in [0, 100]")
+
+
+def _check_rows(table: TableSchema, t: pa.Table, model_check: ModelCheck | None) -> None:
+    ids = t.column(table.id_column)
+    if pc.count_distinct(ids).as_py() != t.num_rows:
+        counts = pc.value_counts(ids)
+        dup = counts.filter(pc.greater(counts.field("counts"), 1))[0]["values"].as_py()
+        raise ValidationError(table.id_column, dup, "ids must be unique within a batch")
+    # The id's embedded time must fall on the row's date: lookups by id read one partition.
+    ts_days = t.column(table.time_column).cast(pa.int64()).to_numpy() // 86_400_000_000
+    if table.id_column == "execution_id" or table.time_column == "timestamp":
+        mismatch = np.nonzero(_id_days(ids) != ts_days)[0]
+        if len(mismatch):
+            i = int(mismatch[0])
+            raise ValidationError(
+                f"{table.id_column} (row {i})",
+                ids[i].as_py(),
+                "the id's embedded time must fall on the row's timestamp date: make ids with "
+                "aigym.records.new_id(timestamp)",
+            )
+    names = t.column_names
+    if "status" in names:
+        bad = pc.invert(pc.is_in(t.column("status"), pa.array(list(STATUSES))))
+        _fail("status", t.column("status"), bad, f"use one of {list(STATUSES)}")
+        if "error_type" in names:
+            err = pc.and_(pc.equal(t.column("status"), "error"), pc.is_null(t.column("error_type")))
+            _fail("error_type", t.column("error_type"), err, "an error row needs its error type")
+    if "task_type" in names:
+        for v in pc.unique(t.column("task_type")).to_pylist():
+            if TaskType(v) != v:
+                raise ValidationError(
+                    "task_type", v, f"use the normalised name {str(TaskType(v))!r}"
+                )
+    if "value" in names and "unscored_reason" in names:
+        silent = pc.and_(pc.is_null(t.column("value")), pc.is_null(t.column("unscored_reason")))
+        _fail("unscored_reason", t.column("value"), silent, "an unscored row must say why")
+    if model_check is not None and "model_id" in names:
+        for m in pc.unique(t.column("model_id")).to_pylist():
+            model_check(m)
+
+
+def id_is_valid(value: str) -> bool:
+    return bool(_UUID7_RE.match(value))

@@ -1,0 +1,144 @@
+"""The buffered writer: cheap per-row recording, rows acknowledged at flush.
+
+A row is *acknowledged* when `flush()` returns or the writer's `with` block exits; only then
+is it in a published file (with the durability the writer was opened with). Rows still in the
+buffer are lost if the process dies. The buffer publishes itself when it holds `max_rows` rows
+or its oldest row is `max_seconds` old (checked on each `add`): that is the flush window that
+bounds what a crash can lose.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from aigym.errors import StoreError, ValidationError
+from aigym.store._schema import Durability, TableSchema
+from aigym.store._validate import records_to_table
+
+if TYPE_CHECKING:
+    from aigym.store._store import ParquetStore
+
+__all__ = ["BufferedWriter"]
+
+
+class BufferedWriter:
+    """Buffers frozen records for one table and publishes them in batches.
+
+    Use as a context manager, or call `flush()` / `close()` yourself. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        store: ParquetStore,
+        table: TableSchema,
+        *,
+        durability: Durability,
+        max_rows: int = 10_000,
+        max_seconds: float = 1.0,
+    ) -> None:
+        if max_rows < 1 or max_seconds <= 0:
+            raise ValidationError(
+                "max_rows/max_seconds",
+                (max_rows, max_seconds),
+                "use max_rows >= 1, max_seconds > 0",
+            )
+        self._store = store
+        self.table = table
+        self.durability = durability
+        self.max_rows = max_rows
+        self.max_seconds = max_seconds
+        self._rows: list[Any] = []
+        self._ids: set[str] = set()
+        self._first = 0.0
+        self._lock = threading.RLock()
+        self._closed = False
+        self._models: set[str] = set()
+        self._id_attr = table.id_column
+
+    # -------------------------------------------------------------------- writing
+
+    def add(self, record: Any) -> str:
+        """Buffer one record (validated when it was built); returns its id."""
+        if self._closed:
+            raise StoreError("this writer is closed: open a new one with store.writer()")
+        model = getattr(record, "model_id", None)
+        if model is not None and model not in self._models:
+            self._store._check_model(model)
+            self._models.add(model)
+        rid: str = getattr(record, self._id_attr)
+        with self._lock:
+            if not self._rows:
+                self._first = time.monotonic()
+            self._rows.append(record)
+            self._ids.add(rid)
+            if (
+                len(self._rows) >= self.max_rows
+                or time.monotonic() - self._first >= self.max_seconds
+            ):
+                self.flush()
+        return rid
+
+    def add_many(self, records: Iterable[Any]) -> list[str]:
+        return [self.add(r) for r in records]
+
+    def flush(self) -> int:
+        """Publish everything buffered; when this returns, those rows are acknowledged.
+
+        On failure the rows stay buffered and the next flush retries them under the same
+        file names, so a retried batch can never land twice.
+        """
+        with self._lock:
+            if not self._rows:
+                return 0
+            data = records_to_table(self.table, self._rows)
+            n = self._store._append_table(self.table, data, self.durability, checked_models=True)
+            self._rows = []
+            self._ids = set()
+            return n
+
+    # -------------------------------------------------------------------- state
+
+    @property
+    def pending(self) -> int:
+        """Rows buffered and not yet acknowledged."""
+        return len(self._rows)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._ids
+
+    def buffered(self) -> list[Any]:
+        with self._lock:
+            return list(self._rows)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self.flush()
+            finally:
+                self._closed = True
+                self._store._forget_writer(self)
+
+    def __enter__(self) -> BufferedWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Rows added before an exception (Ctrl-C included) are real results: keep them.
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"BufferedWriter(table={self.table.name!r}, pending={self.pending}, "
+            f"durability={self.durability.value!r}, max_rows={self.max_rows}, "
+            f"max_seconds={self.max_seconds})"
+        )
