@@ -366,7 +366,7 @@ class ParquetStore:
             lf = lf.filter(pl.col(col).is_in(vals))
         if with_feedback:
             fb = self.latest_feedback()
-            lf = lf.join(fb, on="execution_id", how="left").with_columns(
+            lf = lf.join(fb, on="execution_id", how="left", maintain_order="left").with_columns(
                 pl.coalesce("feedback_approved", "user_approved").alias("approved")
             )
         return lf

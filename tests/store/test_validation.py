@@ -1,0 +1,181 @@
+"""Every kind of bad input is refused with a message naming field, value and fix; nothing is written."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from aigym.errors import AigymError, UnknownModelError, ValidationError
+from aigym.records import Execution, Feedback, ScoreRecord, TaskMetrics, new_id
+from aigym.store import ParquetStore
+from tests.store.helpers import columnar, make_execution
+
+GOOD = dict(
+    model_id="openai/gpt-4o",
+    task_type="email_writing",
+    prompt_tokens=100,
+    completion_tokens=50,
+    latency_ms=1200.0,
+    cost_usd=Decimal("0.00075"),
+)
+
+
+def _nothing_written(store: ParquetStore) -> None:
+    assert store.files("executions") == []
+    assert store.files("feedback") == []
+    assert store.files("scores") == []
+    staging = Path(store.root) / "_staging"
+    leftovers = [p for p in staging.rglob("*.tmp")] if staging.exists() else []
+    assert leftovers == []
+
+
+RECORD_CASES: list[tuple[dict[str, Any], str, str]] = [
+    ({"prompt_tokens": -1}, "prompt_tokens", ">= 0"),
+    ({"completion_tokens": 1.5}, "completion_tokens", "not a float"),
+    ({"prompt_tokens": "100"}, "prompt_tokens", "not str"),
+    ({"prompt_tokens": True}, "prompt_tokens", "not bool"),
+    ({"quality_score": float("nan")}, "quality_score", "finite"),
+    ({"quality_score": 100.5}, "quality_score", "<= 100"),
+    ({"quality_score": -3}, "quality_score", ">= 0"),
+    ({"cost_usd": float("inf")}, "cost_usd", "finite"),
+    ({"cost_usd": -0.01}, "cost_usd", ">= 0"),
+    ({"cost_usd": "0.01"}, "cost_usd", "number"),
+    ({"latency_ms": float("nan")}, "latency_ms", "finite"),
+    ({"model_id": ""}, "model_id", "empty"),
+    ({"model_id": None}, "model_id", "required"),
+    ({"task_type": ""}, "task_type", "non-empty"),
+    ({"task_type": "email writing!"}, "task_type", "letters"),
+    ({"status": "ok"}, "status", "success"),
+    ({"status": "error"}, "error_type", "error type"),
+    ({"user_approved": "yes"}, "user_approved", "True"),
+    ({"http_status": 700}, "http_status", "100-599"),
+    ({"metadata": {"x": float("nan")}}, "metadata", "JSON"),
+    ({"prompt": 12}, "prompt", "string"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "fix"), RECORD_CASES)
+def test_bad_record_is_refused(
+    store: ParquetStore, change: dict[str, Any], field: str, fix: str
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        store.append("executions", [Execution.from_metrics(TaskMetrics(**{**GOOD, **change}))])
+    assert err.value.field == field
+    assert fix in str(err.value)
+    assert isinstance(err.value, AigymError)
+    _nothing_written(store)
+
+
+def test_unknown_model_is_refused_with_suggestions(tmp_path: Path) -> None:
+    known = {"openai/gpt-4o", "openai/gpt-4o-mini"}
+
+    def check(model_id: str) -> None:
+        if model_id not in known:
+            raise UnknownModelError(model_id, sorted(known))
+
+    store = ParquetStore(tmp_path / "s", model_check=check)
+    rows = [make_execution(0), Execution.from_metrics(TaskMetrics(**{**GOOD, "model_id": "gpt4"}))]
+    with pytest.raises(UnknownModelError, match="Did you mean"):
+        store.append("executions", rows)
+    with pytest.raises(UnknownModelError), store.writer() as w:
+        w.add(rows[1])
+    _nothing_written(store)
+
+
+def test_empty_and_malformed_ids_are_refused(store: ParquetStore) -> None:
+    good = make_execution(1)
+    for bad_id in ["", "not-a-uuid", "01a215aa-7ac2-401d-a24a-3200a0000000"]:
+        with pytest.raises(ValidationError, match="execution_id"):
+            dataclasses.replace(good, execution_id=bad_id)
+    with pytest.raises(ValidationError, match="feedback"):
+        Feedback.create(good.execution_id)
+    with pytest.raises(ValidationError, match="user_rating"):
+        Feedback.create(good.execution_id, user_rating=6)
+    with pytest.raises(ValidationError, match="edit_distance"):
+        Feedback.create(good.execution_id, edit_distance=2.5)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="execution_id"):
+        Feedback.create("", approved=True)
+    with pytest.raises(ValidationError, match="unscored_reason"):
+        ScoreRecord.create(good.execution_id, "s", "1", None)
+    with pytest.raises(ValidationError, match="dimensions"):
+        ScoreRecord.create(good.execution_id, "s", "1", 50, dimensions={"x": 101})
+    _nothing_written(store)
+
+
+def test_naive_timestamp_refused() -> None:
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        Execution.from_metrics(TaskMetrics(**GOOD), timestamp=dt.datetime(2026, 1, 1))
+
+
+def test_one_bad_row_in_a_batch_writes_nothing(store: ParquetStore) -> None:
+    rows = [make_execution(i) for i in range(99)]
+    t = pa.Table.from_pylist([dataclasses.asdict(r) for r in rows])
+    bad = t.set_column(
+        t.column_names.index("quality_score"),
+        "quality_score",
+        pa.array([50.0] * 98 + [float("nan")]),
+    )
+    with pytest.raises(ValidationError, match=r"quality_score \(row 98\)"):
+        store.append("executions", bad)
+    _nothing_written(store)
+
+
+COLUMN_CASES: list[tuple[str, Any, str]] = [
+    ("prompt_tokens", pa.array([1.5] * 10), "integer column"),
+    ("prompt_tokens", pa.array([-5] * 10), ">= 0"),
+    ("cost_usd", pa.array([float("inf")] * 10), "finite"),
+    ("latency_ms", pa.array([-1.0] * 10), ">= 0"),
+    ("quality_score", pa.array([101.0] * 10), "[0, 100]"),
+    ("model_id", pa.array([" "] * 10), "empty"),
+    ("model_id", pa.array([None] * 10, pa.string()), "required"),
+    ("status", pa.array(["done"] * 10), "success"),
+    ("execution_id", pa.array(["x"] * 10), "UUIDv7"),
+    ("timestamp", pa.array([dt.datetime(2026, 3, 1)] * 10), "timezone-aware"),
+    ("task_type", pa.array(["Email Writing"] * 10), "normalised"),
+    ("prompt_tokens", pa.array(["7"] * 10), "integer column"),
+]
+
+
+@pytest.mark.parametrize(("column", "values", "fix"), COLUMN_CASES)
+def test_bad_column_is_refused(store: ParquetStore, column: str, values: Any, fix: str) -> None:
+    t = columnar(10)
+    t = t.set_column(t.column_names.index(column), column, values)
+    with pytest.raises(ValidationError) as err:
+        store.append("executions", t)
+    assert column in err.value.field and fix in str(err.value)
+    _nothing_written(store)
+
+
+def test_structural_column_errors(store: ParquetStore) -> None:
+    t = columnar(10)
+    with pytest.raises(ValidationError, match="no such columns"):
+        store.append("executions", t.append_column("colour", pa.array(["red"] * 10)))
+    with pytest.raises(ValidationError, match="required"):
+        store.append("executions", t.drop_columns(["cost_usd"]))
+    dup = t.set_column(0, "execution_id", pa.array([t.column(0)[0].as_py()] * 10))
+    with pytest.raises(ValidationError, match="unique"):
+        store.append("executions", dup)
+    other_day = t.set_column(
+        0,
+        "execution_id",
+        pa.array([new_id(dt.datetime(2025, 1, 1, tzinfo=dt.UTC)) for _ in range(10)]),
+    )
+    with pytest.raises(ValidationError, match="embedded time"):
+        store.append("executions", other_day)
+    with pytest.raises(ValidationError, match="table"):
+        store.append("nope", t)
+    with pytest.raises(ValidationError, match="DataFrame"):
+        store.append("executions", 42)
+    _nothing_written(store)
+
+
+def test_wrong_record_type_for_table(store: ParquetStore) -> None:
+    with pytest.raises(ValidationError, match="Feedback"):
+        store.append("feedback", [make_execution(1)])
+    _nothing_written(store)
