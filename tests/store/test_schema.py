@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -68,7 +70,7 @@ def test_schemas_are_pinned() -> None:
 def test_versions_only_add_columns() -> None:
     for t in (EXECUTIONS, FEEDBACK, SCORES):
         versions = sorted(t.history)
-        for old, new in zip(versions, versions[1:], strict=False):
+        for old, new in itertools.pairwise(versions):
             assert _fields(t.history[new])[: len(t.history[old])] == _fields(t.history[old])
 
 

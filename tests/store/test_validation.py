@@ -1,4 +1,4 @@
-"""Every kind of bad input is refused with a message naming field, value and fix; nothing is written."""
+"""Every kind of bad input is refused, naming field, value and fix; nothing is written."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Writes the golden files of older schema versions. Run once per retired version; commit the output.
+"""Writes golden files of retired schema versions. Run once per retired version; commit them.
 
     .venv/bin/python tests/store/golden/make_golden.py
 
