@@ -83,7 +83,7 @@ def read_json(source: object, what: str) -> Any:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ValidationError(
-                "path", str(path), f"no such file; give the path of a {what} JSON file"
+                "path", str(path), f"no such file; give the path of the {what} JSON file"
             ) from None
         except OSError as e:
             raise ValidationError(
@@ -96,9 +96,11 @@ def read_json(source: object, what: str) -> Any:
                 "path",
                 str(path),
                 f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); "
-                f"give a {what} JSON file",
+                f"give the {what} JSON file",
             ) from None
-    raise ValidationError("source", source, f"give a path to a {what} JSON file or its parsed dict")
+    raise ValidationError(
+        "source", source, f"give the path of the {what} JSON file, or its parsed dict"
+    )
 
 
 # --------------------------------------------------------------------------- bundled file
@@ -188,7 +190,8 @@ def load_bundled_specs() -> list[ModelSpec]:
 
 
 def _opt_whole(field: str, value: object) -> int | None:
-    if value is None:
+    """A positive token limit, or None when absent or 0 (LiteLLM writes 0 for "not known")."""
+    if value is None or (not isinstance(value, bool) and value == 0):
         return None
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return as_whole(field, int(value), 1)
