@@ -53,14 +53,23 @@ class PowerResult:
         return math.ceil(self.n_b - 1e-9)
 
 
+def _nct_cdf(df: float, nc: float, x: float) -> float:
+    """Noncentral t CDF; where scipy's nctdtr gives NaN (far tails, |nc| in the tens) the
+    normal approximation is used, which is exact to many digits there."""
+    out = float(special.nctdtr(df, nc, x))
+    if math.isnan(out):
+        out = float(special.ndtr(x - nc))
+    return out
+
+
 def _t_power(es: float, nobs: float, df: float, alpha: float, alt: Alternative) -> float:
     tail = alpha / 2.0 if alt == "two-sided" else alpha
     nc = es * math.sqrt(nobs)
     power = 0.0
     if alt in ("two-sided", "greater"):
-        power += 1.0 - float(special.nctdtr(df, nc, special.stdtrit(df, 1.0 - tail)))
+        power += 1.0 - _nct_cdf(df, nc, float(special.stdtrit(df, 1.0 - tail)))
     if alt in ("two-sided", "less"):
-        power += float(special.nctdtr(df, nc, special.stdtrit(df, tail)))
+        power += _nct_cdf(df, nc, float(special.stdtrit(df, tail)))
     return power
 
 
@@ -97,16 +106,22 @@ def _common(alpha: float, ratio: float, alternative: str) -> tuple[float, float,
 
 def _solve_n(kind: str, es: float, power: float, ratio: float, alpha: float,
              alt: Alternative) -> float:  # fmt: skip
-    low = {"t": 2.0 / (1.0 + ratio), "paired": 1.0}.get(kind, 0.0) + 1e-6
+    # Search from df = 1: below it the t tails are so heavy that power is not monotone in n.
+    low = {"t": 3.0 / (1.0 + ratio), "paired": 2.0}.get(kind, 1e-6)
 
     def f(n: float) -> float:
         return _ind_power(kind, es, n, ratio, alpha, alt) - power
 
-    if es == 0 or f(_N_MAX) < 0:
+    if es == 0:
         return math.inf
-    if f(low) > 0:
+    if f(low) >= 0:
         return low
-    return float(optimize.brentq(f, low, _N_MAX, xtol=1e-12, rtol=1e-13, maxiter=500))
+    high = 2.0 * low
+    while not f(high) >= 0:  # grow the bracket; NaN (nct far out of range) counts as not yet
+        high *= 4.0
+        if high > _N_MAX:
+            return math.inf
+    return float(optimize.brentq(f, low, high, xtol=1e-12, rtol=1e-13, maxiter=500))
 
 
 def _solve_es(kind: str, n_a: float, power: float, ratio: float, alpha: float,
@@ -116,9 +131,12 @@ def _solve_es(kind: str, n_a: float, power: float, ratio: float, alpha: float,
     def f(es: float) -> float:
         return _ind_power(kind, sign * es, n_a, ratio, alpha, alt) - power
 
-    if f(upper) < 0:
-        return math.nan
-    return sign * float(optimize.brentq(f, 1e-12, upper, xtol=1e-14, rtol=1e-13, maxiter=500))
+    high = min(upper, 0.5)
+    while f(high) < 0:
+        if high >= upper:
+            return math.nan
+        high = min(upper, 2.0 * high)
+    return sign * float(optimize.brentq(f, 1e-12, high, xtol=1e-14, rtol=1e-13, maxiter=500))
 
 
 def _means_kind(paired: bool) -> str:
@@ -163,7 +181,7 @@ def mde_means(
     pw = check_probability("power", power)
     s, n = _positive("sd", sd), _positive("n_a", n_a)
     kind = _means_kind(paired)
-    es = _solve_es(kind, n, pw, r, al, alt, upper=100.0)
+    es = _solve_es(kind, n, pw, r, al, alt, upper=1e6)
     return PowerResult(f"{kind}_means", es * s, es, n, n * r, al, pw, alt)
 
 
