@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 from decimal import Decimal
+from pathlib import Path
 
+import polars as pl
 import pytest
 
 import aigym.registry as reg
@@ -74,13 +76,9 @@ def test_outcome_table_and_current_models_priced(registry: ModelRegistry, name: 
     assert m.calculate_cost(1000, 1000) > 0
 
 
-def test_outcome_table_names_match_the_data(shared_data: object) -> None:
-    pl = pytest.importorskip("polars")
-    from pathlib import Path
-
-    d = Path(str(shared_data))
-    nine = pl.read_parquet(d / "llmrouter_9model_scores.parquet", columns=["model"])
-    two = pl.read_parquet(d / "routellm_2model_outcomes.parquet", columns=["model"])
+def test_outcome_table_names_match_the_data(shared_data: Path) -> None:
+    nine = pl.read_parquet(shared_data / "llmrouter_9model_scores.parquet", columns=["model"])
+    two = pl.read_parquet(shared_data / "routellm_2model_outcomes.parquet", columns=["model"])
     assert sorted(nine["model"].unique().to_list()) == LLMROUTER_NINE
     assert sorted(two["model"].unique().to_list()) == sorted(ROUTELLM_TWO)
     registry = get_model_registry()

@@ -356,6 +356,10 @@ def test_models_document_validation() -> None:
     with pytest.raises(ValidationError, match="colour"):
         parse_models_document(bad)
     bad = copy.deepcopy(doc)
+    bad["models"][1]["aliases"] = "gpt"
+    with pytest.raises(ValidationError, match="aliases"):
+        parse_models_document(bad)
+    bad = copy.deepcopy(doc)
     bad["models"][3]["input_price_per_mtok"] = "-3"
     with pytest.raises(ValidationError, match=r"models\[3\]"):
         parse_models_document(bad)
