@@ -369,6 +369,7 @@ def test_models_document_validation() -> None:
 
 @pytest.mark.slow
 def test_wheel_ships_the_data(tmp_path: Path) -> None:
+    pytest.importorskip("hatchling")
     root = Path(__file__).resolve().parents[2]
     subprocess.run(
         [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
