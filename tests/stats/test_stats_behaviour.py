@@ -42,6 +42,9 @@ ONE = SampleStats.from_values([3.0])
 CONST = SampleStats.from_values([2.0, 2.0, 2.0])
 NORMAL = SampleStats.from_values([1.0, 2.0, 3.0, 4.0])
 ZERO_MEAN = SampleStats.from_values([-1.0, 1.0, 0.0])
+REL = StatsConfig(difference_type="relative")
+P = ProportionStats
+R = RatioStats.from_values
 
 
 @pytest.mark.parametrize(
@@ -49,16 +52,19 @@ ZERO_MEAN = SampleStats.from_values([-1.0, 1.0, 0.0])
     [
         (lambda: welch_t(ONE, NORMAL), "insufficient_data"),
         (lambda: welch_t(CONST, CONST), "zero_variance"),
-        (lambda: welch_t(ZERO_MEAN, NORMAL, StatsConfig(difference_type="relative")), "zero_baseline"),
+        (lambda: welch_t(ZERO_MEAN, NORMAL, REL), "zero_baseline"),
         (lambda: non_inferiority(ONE, NORMAL, 0.1), "insufficient_data"),
         (lambda: mean_interval(ONE), "insufficient_data"),
         (lambda: mean_interval(CONST), "zero_variance"),
-        (lambda: two_proportion_z(ProportionStats(0, 0), ProportionStats(5, 1)), "insufficient_data"),
-        (lambda: two_proportion_z(ProportionStats(10, 10), ProportionStats(10, 10)), "zero_variance"),
-        (lambda: two_proportion_z(ProportionStats(10, 5), ProportionStats(10, 10)), "small_sample"),
+        (lambda: two_proportion_z(P(0, 0), P(5, 1)), "insufficient_data"),
+        (lambda: two_proportion_z(P(10, 10), ProportionStats(10, 10)), "zero_variance"),
+        (lambda: two_proportion_z(P(10, 5), ProportionStats(10, 10)), "small_sample"),
         (lambda: fisher_exact(ProportionStats(5, 0), ProportionStats(5, 0)), "zero_variance"),
         (lambda: wilson_interval(ProportionStats(0, 0)), "insufficient_data"),
-        (lambda: newcomb_interval(ProportionStats(0, 0), ProportionStats(3, 1)), "insufficient_data"),
+        (
+            lambda: newcomb_interval(ProportionStats(0, 0), ProportionStats(3, 1)),
+            "insufficient_data",
+        ),
         (lambda: paired_t(PairedStats.from_values([1.0], [2.0])), "insufficient_data"),
         (lambda: paired_t(PairedStats.from_values([1.0, 2.0], [2.0, 3.0])), "zero_variance"),
         (lambda: wilcoxon([1.0, 2.0], [1.0, 2.0]), "zero_variance"),
@@ -67,14 +73,17 @@ ZERO_MEAN = SampleStats.from_values([-1.0, 1.0, 0.0])
         (lambda: mann_whitney([1.0, 1.0], [1.0]), "zero_variance"),
         (lambda: mcnemar(PairedStats.from_values([1, 0], [1, 0])), "zero_variance"),
         (lambda: mcnemar(PairedStats(0, 0, 0, 0, 0, 0)), "insufficient_data"),
-        (lambda: ratio_delta(RatioStats.from_values([1], [2]), RatioStats.from_values([1, 2], [2, 3])), "insufficient_data"),
+        (lambda: ratio_delta(R([1], [2]), R([1, 2], [2, 3])), "insufficient_data"),
         (lambda: geometric_mean_ratio([1.0, -1.0], [1.0, 2.0]), "non_positive_values"),
         (lambda: bayes_means(CONST, CONST), "zero_variance"),
-        (lambda: bayes_proportions(ProportionStats(0, 0), ProportionStats(1, 1)), "insufficient_data"),
+        (
+            lambda: bayes_proportions(ProportionStats(0, 0), ProportionStats(1, 1)),
+            "insufficient_data",
+        ),
         (lambda: sequential_test(ONE, NORMAL), "insufficient_data"),
         (lambda: sample_ratio_mismatch([0, 0]), "insufficient_data"),
     ],
-)  # fmt: skip
+)
 def test_degenerate_data_gives_status_not_exception(call, status):
     assert call().status == status
 

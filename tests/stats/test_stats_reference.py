@@ -227,23 +227,31 @@ def test_mann_whitney_matches_scipy(name, alt, use_continuity, method):
 
 
 def test_hodges_lehmann_matches_brute_force():
+    """Small cases enumerate directly; the large ones (> 4096 pairs) go through bisection."""
     rng = np.random.default_rng(3)
+    z = 1.959963984540054
     for a, b in [
         DATA["equal_n"],
         DATA["tiny_n"],
         (rng.integers(0, 5, 70) * 1.0, rng.integers(0, 6, 50) * 1.0),
+        (rng.normal(0, 1, 130), rng.lognormal(0, 1, 170)),
+        (rng.integers(0, 5, 300) * 1.0, rng.integers(0, 6, 250) * 1.0),  # heavy ties
     ]:
         diffs = np.sort(np.subtract.outer(b, a).ravel())
         res = mann_whitney(a, b)
         assert_close(res.effect, np.median(diffs), 1e-12)
         n, m, total = a.size, b.size, diffs.size
-        drop = math.floor(total / 2 - 1.959963984540054 * math.sqrt(n * m * (n + m + 1) / 12) - 0.5)
+        drop = math.floor(total / 2 - z * math.sqrt(n * m * (n + m + 1) / 12) - 0.5)
         if drop >= 0:
             assert_interval_close(res.interval, (diffs[drop], diffs[total - drop - 1]), 1e-12)
-    d = _paired_data()[1] - _paired_data()[0]
-    walsh = np.sort(np.add.outer(d, d)[np.triu_indices(d.size)] / 2)
-    res = wilcoxon(_paired_data()[0], _paired_data()[1])
-    assert_close(res.effect, np.median(walsh), 1e-12)
+    for a, b in [_paired_data(), (rng.normal(0, 1, 200), rng.normal(0.2, 1, 200))]:
+        d = b - a
+        walsh = np.sort(np.add.outer(d, d)[np.triu_indices(d.size)] / 2)
+        res = wilcoxon(a, b)
+        assert_close(res.effect, np.median(walsh), 1e-12)
+        n, total = d.size, walsh.size
+        drop = math.floor(total / 2 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24) - 0.5)
+        assert_interval_close(res.interval, (walsh[drop], walsh[total - drop - 1]), 1e-12)
 
 
 @pytest.mark.parametrize("exact,correction", [(True, True), (False, True), (False, False)])
