@@ -105,6 +105,8 @@ def _rebuild(cls: type[ProviderCallError], state: dict[str, Any]) -> ProviderCal
 
 
 class AuthenticationError(ProviderCallError):
+    """The key is missing, wrong, or not allowed to use this endpoint or model."""
+
     error_type = "authentication_error"
     default_fix = (
         "set the API key in the environment variable named in the provider config "
@@ -113,35 +115,47 @@ class AuthenticationError(ProviderCallError):
 
 
 class BadRequestError(ProviderCallError):
+    """The provider refused the request itself; sending it again will not help."""
+
     error_type = "bad_request"
     default_fix = "fix the request (model name, parameters, context length) before retrying"
 
 
 class RateLimitError(ProviderCallError):
+    """429: too many requests or tokens for the account's limits right now."""
+
     error_type = "rate_limit"
     default_retriable = True
     default_fix = "lower the provider's max_concurrency or raise RetryPolicy.max_retries"
 
 
 class ServerError(ProviderCallError):
+    """5xx, 408 or 409: the provider could not serve the request at the moment."""
+
     error_type = "server_error"
     default_retriable = True
     default_fix = "retry later; if it persists, check the provider's status page"
 
 
 class ProviderTimeoutError(ProviderCallError):
+    """No answer within the client timeout; the provider may still bill the work."""
+
     error_type = "timeout"
     default_retriable = True
     default_fix = "raise the provider timeout, lower max_tokens, or lower max_concurrency"
 
 
 class ProviderConnectionError(ProviderCallError):
+    """The connection was refused, reset or dropped."""
+
     error_type = "connection_error"
     default_retriable = True
     default_fix = "check base_url and that the server is running and reachable"
 
 
 class MalformedResponseError(ProviderCallError):
+    """A 2xx whose body is not a valid answer (truncated, HTML, missing fields)."""
+
     error_type = "malformed_response"
     default_fix = (
         "check base_url points at the API (not a web page or proxy) and that the endpoint "

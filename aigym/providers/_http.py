@@ -124,7 +124,9 @@ class HTTPProvider(Provider):
             client = self._clients.get(loop)
             if client is None:
                 slots = self.max_concurrency
-                transport = self._transport or SlotTransport(slots, trust_env=self._trust_env)
+                transport = self._transport or SlotTransport(
+                    slots, trust_env=self._trust_env, tls=self._uses_tls()
+                )
                 client = httpx.AsyncClient(
                     transport=transport,
                     timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
@@ -135,6 +137,9 @@ class HTTPProvider(Provider):
                 )
                 self._clients[loop] = client
             return client
+
+    def _uses_tls(self) -> bool:
+        return self.base_url.startswith("https:")
 
     async def aclose(self) -> None:
         try:

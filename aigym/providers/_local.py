@@ -239,6 +239,9 @@ class LocalProvider(OpenAICompatibleProvider):
         )
         self.base_urls = urls
 
+    def _uses_tls(self) -> bool:
+        return any(u.startswith("https:") for u in self.base_urls.values())
+
     def url_for(self, model: str) -> str:
         url = self.base_urls.get(model)
         if url is None:

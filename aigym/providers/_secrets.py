@@ -39,9 +39,9 @@ class EnvKey:
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
-            raise ValidationError(
+            raise ValidationError(  # the value is never shown: it may be a pasted key
                 "api_key_env",
-                "<not shown>" if isinstance(name, str) and len(name) > 40 else name,
+                "<not shown>",
                 "give the NAME of an environment variable (e.g. 'OPENAI_API_KEY'), not the key",
             )
         self._name = name

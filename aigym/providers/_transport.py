@@ -11,6 +11,8 @@ when the response body is closed. Behaviour is otherwise httpx's own transport.
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -36,20 +38,36 @@ class _ReleasingStream(httpx.AsyncByteStream):
                 release()
 
 
-class SlotTransport(httpx.AsyncBaseTransport):
-    """`slots` single-connection pools; a request waits for a free one."""
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process (building one loads the CA bundle: ~30 ms)."""
+    return httpx.create_ssl_context()
 
-    def __init__(self, slots: int, *, trust_env: bool = True) -> None:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        self._all = [
-            httpx.AsyncHTTPTransport(limits=limits, trust_env=trust_env) for _ in range(slots)
-        ]
-        self._free = list(self._all)
+
+class SlotTransport(httpx.AsyncBaseTransport):
+    """Up to `slots` single-connection pools, created on demand; a request waits for a free
+    one. `tls=False` skips building a TLS context for plain-http endpoints."""
+
+    def __init__(self, slots: int, *, trust_env: bool = True, tls: bool = True) -> None:
+        self._slots = slots
+        self._trust_env = trust_env
+        self._tls = tls
+        self._all: list[httpx.AsyncHTTPTransport] = []
+        self._free: list[httpx.AsyncHTTPTransport] = []
         self._available = asyncio.Semaphore(slots)
+
+    def _new(self) -> httpx.AsyncHTTPTransport:
+        transport = httpx.AsyncHTTPTransport(
+            verify=shared_ssl_context() if self._tls else False,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            trust_env=self._trust_env,
+        )
+        self._all.append(transport)
+        return transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await self._available.acquire()
-        transport = self._free.pop()
+        transport = self._free.pop() if self._free else self._new()
 
         def release() -> None:
             self._free.append(transport)

@@ -223,6 +223,8 @@ class FaultServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._in_flight = 0
+        self.peak_in_flight = 0  # most requests the server was working on at once
 
     # ------------------------------------------------------------------ control
 
@@ -266,6 +268,7 @@ class FaultServer:
             self._script.clear()
             self._ledger.clear()
             self._requests.clear()
+            self.peak_in_flight = 0
 
     def start(self) -> Self:
         if self._thread is not None:
@@ -359,6 +362,23 @@ class FaultServer:
         except ValueError:
             body = None
         keep = headers.get("connection", "").lower() != "close"
+        self._in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
+            return await self._serve(reader, writer, method, path, headers, body, keep)
+        finally:
+            self._in_flight -= 1
+
+    async def _serve(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: Any,
+        keep: bool,
+    ) -> bool:
         with self._lock:
             self._seq += 1
             info = RequestInfo(self._seq, method, path, headers, body)
