@@ -75,7 +75,7 @@ def lead_scoring(output: str, context: Context | None) -> Score:
     Weights (`LEAD_WEIGHTS`): valid_score 0.40, rationale 0.35, accuracy 0.25. The score is
     read from JSON (score, lead_score, rating...) or prose ('Score: 82/100'; 'x/10' is
     rescaled to 100). valid_score is 100 in `context['score_range']` (default 0-100), 20 out
-    of range, 0 if absent. rationale ramps with length (full at 40 words) and mentions of
+    of range, 0 if absent. rationale ramps with length (full at 25 words) and mentions of
     qualification factors (budget, role, timeline...). accuracy, only when
     `context['expected_score']` is given, loses 2 points per point of error (out of 100).
     """
@@ -99,7 +99,7 @@ def lead_scoring(output: str, context: Context | None) -> Score:
         notes.append(f"score {value:g} outside {lo:g}-{hi:g}")
     n_words = len(WORD_RE.findall(rationale))
     factors = {m.group(0).lower() for m in _FACTOR_RE.finditer(rationale)}
-    reason = 0.7 * ramp(n_words, 3, 40) + 0.3 * ramp(len(factors), 0, 3)
+    reason = 0.7 * ramp(n_words, 3, 25) + 0.3 * ramp(len(factors), 0, 3)
     if n_words < 5:
         notes.append("no rationale")
     dims = {"valid_score": valid, "rationale": reason}
