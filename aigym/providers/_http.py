@@ -268,7 +268,7 @@ def _error_message(raw: bytes, key: str | None) -> str:
     err = data.get("error", data) if isinstance(data, dict) else data
     if isinstance(err, dict):
         msg = err.get("message") or err.get("detail") or json.dumps(err, default=str)
-        kind = err.get("type") or err.get("code")
+        kind = "/".join(str(err[k]) for k in ("type", "code") if err.get(k))
         text = f"{kind}: {msg}" if kind else str(msg)
     else:
         text = str(err)
