@@ -395,10 +395,26 @@ class Execution:
         if hs is not None and hs > 599:
             raise ValidationError("http_status", hs, "must be an HTTP status (100-599)")
         _int("attempts", self.attempts)
-        for name in _OPTIONAL_TEXT:
-            _str(name, getattr(self, name))
+        texts = (
+            self.error_message,
+            self.prompt,
+            self.response,
+            self.prompt_sha256,
+            self.response_sha256,
+            self.prompt_id,
+            self.request_key,
+            self.campaign,
+            self.run_id,
+            self.provider,
+            self.ab_test,
+            self.ab_variant,
+        )
+        if any(v is not None and type(v) is not str for v in texts):
+            for name in _OPTIONAL_TEXT:
+                _str(name, getattr(self, name))
         _bool("cache_hit", self.cache_hit)
-        _float("uncached_cost_usd", self.uncached_cost_usd, nullable=True)
+        if self.uncached_cost_usd is not None:
+            _float("uncached_cost_usd", self.uncached_cost_usd)
         if self.metadata is not None:
             _metadata(self.metadata)
 

@@ -107,9 +107,24 @@ class Backend:
         raise NotImplementedError
 
     def publish(
-        self, table: str, partition: str, name: str, data: pa.Table, durability: Durability
+        self,
+        table: str,
+        partition: str,
+        name: str,
+        data: pa.Table,
+        durability: Durability,
+        *,
+        sync_dir: bool = True,
     ) -> bool:
+        """Make `data` visible under its final name; False if that name already exists.
+
+        With `sync_dir=False` the caller must `sync_dirs()` the partition before it
+        acknowledges the rows (a writer publishing many files syncs each folder once).
+        """
         raise NotImplementedError
+
+    def sync_dirs(self, table: str, partitions: set[str]) -> None:
+        return None
 
     def delete(self, paths: list[str], durability: Durability) -> None:
         raise NotImplementedError
@@ -195,7 +210,14 @@ class LocalBackend(Backend):
         self._known_dirs.add(d)
 
     def publish(
-        self, table: str, partition: str, name: str, data: pa.Table, durability: Durability
+        self,
+        table: str,
+        partition: str,
+        name: str,
+        data: pa.Table,
+        durability: Durability,
+        *,
+        sync_dir: bool = True,
     ) -> bool:
         d = self.path / table / partition
         final = d / name
@@ -211,9 +233,13 @@ class LocalBackend(Backend):
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        if durability is Durability.FSYNC:
+        if durability is Durability.FSYNC and sync_dir:
             _fsync_path(d)
         return True
+
+    def sync_dirs(self, table: str, partitions: set[str]) -> None:
+        for p in sorted(partitions):
+            _fsync_path(self.path / table / p)
 
     def delete(self, paths: list[str], durability: Durability) -> None:
         dirs = set()
@@ -289,7 +315,14 @@ class ObjectBackend(Backend):
         return bool(self._fs.get_file_info(path).type != pafs.FileType.NotFound)
 
     def publish(
-        self, table: str, partition: str, name: str, data: pa.Table, durability: Durability
+        self,
+        table: str,
+        partition: str,
+        name: str,
+        data: pa.Table,
+        durability: Durability,
+        *,
+        sync_dir: bool = True,
     ) -> bool:
         final = f"{self.root}/{table}/{partition}/{name}"
         if self.exists(final):

@@ -158,17 +158,13 @@ class ParquetStore:
             arrow = to_arrow(data)
         return self._append_table(spec, arrow, level)
 
-    def _append_table(
-        self,
-        spec: TableSchema,
-        data: pa.Table,
-        level: Durability,
-        *,
-        checked_models: bool = False,
-    ) -> int:
+    def _prepare(
+        self, spec: TableSchema, data: pa.Table, *, checked_models: bool = False
+    ) -> list[tuple[str, str, pa.Table]]:
+        """Validate, split by UTC date and name each part: [(partition, file name, rows)]."""
         checked = validate(spec, data, model_check=None if checked_models else self._check_model)
         if checked.num_rows == 0:
-            return 0
+            return []
         days = checked.column(spec.time_column).cast(pa.int64()).to_numpy() // _DAY_US
         if days[0] == days[-1] and (days == days[0]).all():
             groups = [(int(days[0]), checked)]
@@ -177,12 +173,24 @@ class ParquetStore:
             for day in np.unique(days):
                 idx = np.nonzero(days == day)[0]
                 groups.append((int(day), checked.take(pa.array(idx))))
-        schema = spec.with_metadata()
-        for day, part in groups:
-            part = part.replace_schema_metadata(schema.metadata)
-            name = _batch_name(part.column(spec.id_column))
-            self._backend.publish(spec.name, _partition(day), name, part, level)
-        return int(checked.num_rows)
+        meta = spec.with_metadata().metadata
+        return [
+            (_partition(day), _batch_name(part.column(spec.id_column)), part.replace_schema_metadata(meta))
+            for day, part in groups
+        ]
+
+    def _append_table(
+        self,
+        spec: TableSchema,
+        data: pa.Table,
+        level: Durability,
+        *,
+        checked_models: bool = False,
+    ) -> int:
+        parts = self._prepare(spec, data, checked_models=checked_models)
+        for partition, name, part in parts:
+            self._backend.publish(spec.name, partition, name, part, level)
+        return sum(int(p.num_rows) for _, _, p in parts)
 
     def writer(
         self,

@@ -130,25 +130,14 @@ def _cast(name: str, col: pa.ChunkedArray, want: pa.DataType) -> pa.ChunkedArray
         raise ValidationError(name, str(col.type), f"cannot convert to {want}: {e}") from None
 
 
-def _id_days(col: pa.ChunkedArray) -> np.ndarray:
-    """UTC day number from each UUIDv7's leading 48 bits (ids already checked to be UUIDv7)."""
-    arr = col.combine_chunks()
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[
-        arr.offset : arr.offset + len(arr) + 1
-    ]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    chars = data.reshape(len(arr), 36)[:, [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]].astype(np.int64)
-    digits = np.where(chars >= 97, chars - 87, chars - 48)
-    ms = np.zeros(len(arr), dtype=np.int64)
-    for k in range(12):
-        ms = ms * 16 + digits[:, k]
-    return ms // 86_400_000
-
-
 def validate(
     table: TableSchema, data: pa.Table, *, model_check: ModelCheck | None = None
 ) -> pa.Table:
-    """Check `data` against `table` and return it cast to the current schema, column order kept."""
+    """Check `data` against `table` and return it cast to the current schema, column order kept.
+
+    One vectorised pass (polars, zero-copy) answers "is anything wrong?"; only when something
+    is does the slow path find the first bad value and name it.
+    """
     schema = table.schema
     extra = [n for n in data.column_names if n not in schema.names and n != "date"]
     if extra:
@@ -171,15 +160,84 @@ def validate(
             if pa.types.is_timestamp(f.type):
                 hint = "a timezone-aware (UTC) timestamp column"
             raise ValidationError(f.name, f"<column of {col.type}>", f"give {hint}")
-        col = _cast(f.name, col, f.type)
-        if f.name in table.required and col.null_count:
-            _fail(f.name, col, pc.is_null(col), "is required: no nulls allowed")
-        _check_values(f.name, f.type, col)
-        out[f.name] = col
+        out[f.name] = _cast(f.name, col, f.type)
     result = pa.table(out, schema=schema)
     if n:
+        if _anything_wrong(table, result):
+            for f in schema:
+                col = result.column(f.name)
+                if f.name in table.required and col.null_count:
+                    _fail(f.name, col, pc.is_null(col), "is required: no nulls allowed")
+                _check_values(f.name, f.type, col)
+            _check_status(result)
+            raise ValidationError("rows", None, "a value failed validation; check the input")
         _check_rows(table, result, model_check)
     return result
+
+
+def _anything_wrong(table: TableSchema, t: pa.Table) -> bool:
+    """True if any per-value rule fails (one polars pass over the batch)."""
+    import polars as pl
+
+    checks: list[pl.Expr] = []
+    used: list[str] = []
+    for f in t.schema:
+        c = pl.col(f.name)
+        if f.name in table.required and t.column(f.name).null_count:
+            return True
+        typ = f.type
+        if pa.types.is_integer(typ):
+            bad = (c < 100) | (c > 599) if f.name == "http_status" else c < 0
+        elif pa.types.is_floating(typ):
+            bad = ~c.is_finite()
+            if f.name in _NONNEG_FLOAT:
+                bad = bad | (c < 0)
+            if f.name in _RANGES:
+                lo, hi = _RANGES[f.name]
+                bad = bad | (c < lo) | (c > hi)
+        elif pa.types.is_string(typ) and f.name in _NONEMPTY:
+            bad = c.str.strip_chars().str.len_bytes() == 0
+        else:
+            continue
+        used.append(f.name)
+        checks.append(bad.fill_null(False).any())
+    if "status" in t.column_names:
+        used += [c for c in ("status", "error_type") if c in t.column_names]
+        st = pl.col("status")
+        checks.append((~st.is_in(list(STATUSES))).any())
+        if "error_type" in t.column_names:
+            checks.append(((st == "error") & pl.col("error_type").is_null()).any())
+    if not checks:
+        return _maps_wrong(t)
+    frame = pl.from_arrow(t.select(list(dict.fromkeys(used))))  # only the checked columns
+    assert isinstance(frame, pl.DataFrame)
+    row = frame.select(pl.any_horizontal(checks)).item()
+    return bool(row) or _maps_wrong(t)
+
+
+def _maps_wrong(t: pa.Table) -> bool:
+    for f in t.schema:
+        if pa.types.is_map(f.type):
+            for chunk in t.column(f.name).chunks:
+                v = chunk.items
+                if len(v) and (
+                    v.null_count
+                    or not pc.all(pc.is_finite(v)).as_py()
+                    or pc.min(v).as_py() < 0
+                    or pc.max(v).as_py() > 100
+                ):
+                    return True
+    return False
+
+
+def _check_status(t: pa.Table) -> None:
+    names = t.column_names
+    if "status" in names:
+        bad = pc.invert(pc.is_in(t.column("status"), pa.array(list(STATUSES))))
+        _fail("status", t.column("status"), bad, f"use one of {list(STATUSES)}")
+        if "error_type" in names:
+            err = pc.and_(pc.equal(t.column("status"), "error"), pc.is_null(t.column("error_type")))
+            _fail("error_type", t.column("error_type"), err, "an error row needs its error type")
 
 
 def _check_values(name: str, typ: pa.DataType, col: pa.ChunkedArray) -> None:
@@ -197,10 +255,7 @@ def _check_values(name: str, typ: pa.DataType, col: pa.ChunkedArray) -> None:
             bad = pc.or_(pc.less(col, lo), pc.greater(col, hi))
             _fail(name, col, bad, f"must lie in [{lo:g}, {hi:g}] (or be null when unknown)")
     elif pa.types.is_string(typ):
-        if name in _ID_COLUMNS:
-            bad = pc.invert(pc.match_substring_regex(col, _UUID7))
-            _fail(name, col, bad, "ids must be UUIDv7 strings as made by aigym.records.new_id")
-        elif name in _NONEMPTY:
+        if name in _NONEMPTY:
             empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
             _fail(name, col, empty, "must not be empty")
     elif pa.types.is_map(typ):
@@ -211,43 +266,72 @@ def _check_values(name: str, typ: pa.DataType, col: pa.ChunkedArray) -> None:
             _fail(f"{name} values", values, bad, "dimension scores must lie in [0, 100]")
 
 
+def _id_matrix(name: str, col: pa.ChunkedArray) -> np.ndarray:
+    """The ids as an (n, 36) byte matrix, checked to be canonical lowercase UUIDv7 strings."""
+    arr = col.combine_chunks()
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    ok = bool((np.diff(offsets) == 36).all())
+    m = np.empty((0, 36), dtype=np.uint8)
+    if ok:
+        data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        m = data.reshape(n, 36)
+        hexpos = m[:, _HEX_POS]
+        ok = bool(
+            ((hexpos >= 48) & (hexpos <= 57) | (hexpos >= 97) & (hexpos <= 102)).all()
+            and (m[:, _DASH_POS] == 45).all()
+            and (m[:, 14] == 55).all()
+            and np.isin(m[:, 19], _VARIANT).all()
+        )
+    if not ok:
+        bad = pc.invert(pc.match_substring_regex(col, _UUID7))
+        _fail(name, col, bad, "ids must be UUIDv7 strings as made by aigym.records.new_id")
+    return m
+
+
 def _check_rows(table: TableSchema, t: pa.Table, model_check: ModelCheck | None) -> None:
     ids = t.column(table.id_column)
-    if pc.count_distinct(ids).as_py() != t.num_rows:
+    m = _id_matrix(table.id_column, ids)
+    for name in _ID_COLUMNS & set(t.column_names) - {table.id_column}:
+        _id_matrix(name, t.column(name))
+    n = t.num_rows
+    increasing = n < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py()
+    if not increasing and pc.count_distinct(ids).as_py() != n:
         counts = pc.value_counts(ids)
         dup = counts.filter(pc.greater(counts.field("counts"), 1))[0]["values"].as_py()
         raise ValidationError(table.id_column, dup, "ids must be unique within a batch")
     # The id's embedded time must fall on the row's date: lookups by id read one partition.
     ts_days = t.column(table.time_column).cast(pa.int64()).to_numpy() // 86_400_000_000
-    if table.id_column == "execution_id" or table.time_column == "timestamp":
-        mismatch = np.nonzero(_id_days(ids) != ts_days)[0]
-        if len(mismatch):
-            i = int(mismatch[0])
-            raise ValidationError(
-                f"{table.id_column} (row {i})",
-                ids[i].as_py(),
-                "the id's embedded time must fall on the row's timestamp date: make ids with "
-                "aigym.records.new_id(timestamp)",
-            )
+    digits = m[:, _TIME_POS].astype(np.int64)
+    digits = np.where(digits >= 97, digits - 87, digits - 48)
+    ms = digits @ _TIME_WEIGHTS
+    mismatch = np.nonzero(ms // 86_400_000 != ts_days)[0]
+    if len(mismatch):
+        i = int(mismatch[0])
+        raise ValidationError(
+            f"{table.id_column} (row {i})",
+            ids[i].as_py(),
+            "the id's embedded time must fall on the row's timestamp date: make ids with "
+            "aigym.records.new_id(timestamp)",
+        )
     names = t.column_names
-    if "status" in names:
-        bad = pc.invert(pc.is_in(t.column("status"), pa.array(list(STATUSES))))
-        _fail("status", t.column("status"), bad, f"use one of {list(STATUSES)}")
-        if "error_type" in names:
-            err = pc.and_(pc.equal(t.column("status"), "error"), pc.is_null(t.column("error_type")))
-            _fail("error_type", t.column("error_type"), err, "an error row needs its error type")
     if "task_type" in names:
         for v in pc.unique(t.column("task_type")).to_pylist():
             if TaskType(v) != v:
-                raise ValidationError(
-                    "task_type", v, f"use the normalised name {str(TaskType(v))!r}"
-                )
+                raise ValidationError("task_type", v, f"use the normalised name {str(TaskType(v))!r}")
     if "value" in names and "unscored_reason" in names:
         silent = pc.and_(pc.is_null(t.column("value")), pc.is_null(t.column("unscored_reason")))
         _fail("unscored_reason", t.column("value"), silent, "an unscored row must say why")
     if model_check is not None and "model_id" in names:
-        for m in pc.unique(t.column("model_id")).to_pylist():
-            model_check(m)
+        for model in pc.unique(t.column("model_id")).to_pylist():
+            model_check(model)
+
+
+_DASH_POS: Final = [8, 13, 18, 23]
+_HEX_POS: Final = [k for k in range(36) if k not in (8, 13, 18, 23)]
+_TIME_POS: Final = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]
+_TIME_WEIGHTS: Final = 16 ** np.arange(11, -1, -1, dtype=np.int64)
+_VARIANT: Final = np.frombuffer(b"89ab", dtype=np.uint8)
 
 
 def id_is_valid(value: str) -> bool:

@@ -12,17 +12,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from aigym.errors import StoreError, ValidationError
 from aigym.store._schema import Durability, TableSchema
-from aigym.store._validate import records_to_table
+from aigym.store._validate import records_to_table, to_arrow
 
 if TYPE_CHECKING:
     from aigym.store._store import ParquetStore
 
 __all__ = ["BufferedWriter"]
+
+_MAX_INFLIGHT = 4
 
 
 class BufferedWriter:
@@ -58,6 +63,11 @@ class BufferedWriter:
         self._closed = False
         self._models: set[str] = set()
         self._id_attr = table.id_column
+        # Columnar batches are validated on `add_table` and written by a small pool while the
+        # caller prepares the next one; `flush()` waits for them and syncs each folder once.
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: list[tuple[str, str, pa.Table, Future[bool] | None]] = []
+        self._touched: set[str] = set()
 
     # -------------------------------------------------------------------- writing
 
@@ -85,6 +95,46 @@ class BufferedWriter:
     def add_many(self, records: Iterable[Any]) -> list[str]:
         return [self.add(r) for r in records]
 
+    def add_table(self, data: Any) -> int:
+        """Validate a columnar batch now (bad input raises, nothing written) and queue it.
+
+        Each batch becomes its own file named after its ids. The rows are acknowledged at the
+        next `flush()` / `with` exit, like rows added one by one.
+        """
+        if self._closed:
+            raise StoreError("this writer is closed: open a new one with store.writer()")
+        parts = self._store._prepare(self.table, to_arrow(data))
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aigym-writer")
+            for partition, name, part in parts:
+                while len(self._inflight) >= _MAX_INFLIGHT:
+                    self._settle_first()
+                fut = self._pool.submit(self._publish, partition, name, part)
+                self._inflight.append((partition, name, part, fut))
+        return sum(int(p.num_rows) for _, _, p in parts)
+
+    def _publish(self, partition: str, name: str, part: pa.Table) -> bool:
+        backend = self._store.backend
+        return backend.publish(
+            self.table.name, partition, name, part, self.durability, sync_dir=False
+        )
+
+    def _settle_first(self) -> int:
+        partition, name, part, fut = self._inflight[0]
+        try:
+            if fut is None:
+                self._publish(partition, name, part)
+            else:
+                fut.result()
+        except BaseException:
+            # Keep the batch: the next flush publishes it again under the same name.
+            self._inflight[0] = (partition, name, part, None)
+            raise
+        self._inflight.pop(0)
+        self._touched.add(partition)
+        return int(part.num_rows)
+
     def flush(self) -> int:
         """Publish everything buffered; when this returns, those rows are acknowledged.
 
@@ -92,10 +142,16 @@ class BufferedWriter:
         file names, so a retried batch can never land twice.
         """
         with self._lock:
+            n = 0
+            while self._inflight:
+                n += self._settle_first()
+            if self._touched and self.durability is Durability.FSYNC:
+                self._store.backend.sync_dirs(self.table.name, self._touched)
+            self._touched = set()
             if not self._rows:
-                return 0
+                return n
             data = records_to_table(self.table, self._rows)
-            n = self._store._append_table(self.table, data, self.durability, checked_models=True)
+            n += self._store._append_table(self.table, data, self.durability, checked_models=True)
             self._rows = []
             self._ids = set()
             return n
@@ -104,8 +160,8 @@ class BufferedWriter:
 
     @property
     def pending(self) -> int:
-        """Rows buffered and not yet acknowledged."""
-        return len(self._rows)
+        """Rows buffered or in flight, not yet acknowledged."""
+        return len(self._rows) + sum(int(j[2].num_rows) for j in self._inflight)
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._ids
@@ -122,6 +178,8 @@ class BufferedWriter:
                 self.flush()
             finally:
                 self._closed = True
+                if self._pool is not None:
+                    self._pool.shutdown(wait=True)
                 self._store._forget_writer(self)
 
     def __enter__(self) -> BufferedWriter:
