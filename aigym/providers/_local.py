@@ -113,19 +113,31 @@ def render_few_shot(messages: Iterable[Message]) -> str:
     `Question:`/`Answer:` pairs, and the last user turn as `Question: ...\\nAnswer:` for the
     model to continue. A trailing assistant turn is a prefill the answer continues from.
     """
-    parts = [FEW_SHOT_PREAMBLE]
-    msgs = list(messages)
-    for i, m in enumerate(msgs):
-        last = i == len(msgs) - 1
+    instructions: list[str] = []
+    turns: list[list[str | None]] = []  # [question, answer]
+    for m in messages:
+        text = m.content.strip()
         if m.role in ("system", "developer"):
-            parts.append(f"Instructions: {m.content.strip()}\n\n")
+            instructions.append(text)
         elif m.role == "user":
-            parts.append(f"Question: {m.content.strip()}\nAnswer:")
-            parts.append("" if last else " ")
+            if turns and turns[-1][1] is None:  # two questions in a row: one question
+                turns[-1][0] = f"{turns[-1][0]}\n{text}"
+            else:
+                turns.append([text, None])
+        elif turns and turns[-1][1] is None:
+            turns[-1][1] = m.content.lstrip()  # keep a prefill's trailing space
         else:
-            if not parts[-1].endswith(("Answer:", "Answer: ")):
-                parts.append("Answer: ")
-            parts.append(m.content if last else f"{m.content.strip()}\n\n")
+            turns.append([None, m.content.lstrip()])
+    parts = [FEW_SHOT_PREAMBLE]
+    parts += [f"Instructions: {text}\n\n" for text in instructions]
+    for i, (question, answer) in enumerate(turns):
+        last = i == len(turns) - 1
+        if question is not None:
+            parts.append(f"Question: {question}\n")
+        if answer is None:
+            parts.append("Answer:")
+        else:
+            parts.append(f"Answer: {answer}" if last else f"Answer: {answer.strip()}\n\n")
     return "".join(parts)
 
 

@@ -55,6 +55,8 @@ class CompletionRequest:
     `openai/gpt-4o-mini`). `max_tokens` is required because an unbounded generation is the
     one request that can silently cost a lot (a local server runs until its context is full).
     `extra` is merged into the JSON body last, for provider-specific parameters.
+    `from_messages` / `from_prompt` are the typed constructors; the plain constructor also
+    accepts dict messages and a str or list `stop`, normalised to tuples.
     """
 
     model: str
@@ -110,6 +112,58 @@ class CompletionRequest:
         if not isinstance(self.extra, Mapping):
             raise ValidationError("extra", self.extra, "give a dict of extra body parameters")
         object.__setattr__(self, "extra", dict(self.extra))
+
+    @classmethod
+    def from_messages(
+        cls,
+        model: str,
+        messages: Sequence[Message | Mapping[str, str]],
+        *,
+        max_tokens: int,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        stop: str | Sequence[str] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> CompletionRequest:
+        """A chat request; messages may be `Message`s or `{'role', 'content'}` dicts."""
+        if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+            raise ValidationError("messages", messages, "give a list of messages")
+        return cls(
+            model,
+            max_tokens,
+            messages=tuple(_message(m) for m in messages),
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed,
+            stop=(stop,) if isinstance(stop, str) else tuple(stop),
+            extra=dict(extra or {}),
+        )
+
+    @classmethod
+    def from_prompt(
+        cls,
+        model: str,
+        prompt: str,
+        *,
+        max_tokens: int,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        stop: str | Sequence[str] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> CompletionRequest:
+        """A plain-completion request (for base models without a chat template)."""
+        return cls(
+            model,
+            max_tokens,
+            prompt=prompt,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed,
+            stop=(stop,) if isinstance(stop, str) else tuple(stop),
+            extra=dict(extra or {}),
+        )
 
     @property
     def is_chat(self) -> bool:

@@ -45,6 +45,6 @@ def make_provider(
 
 
 def chat(text: str = "say hello to the test", max_tokens: int = 8, **kw: Any) -> CompletionRequest:
-    return CompletionRequest(
-        "fault-model", max_tokens=max_tokens, messages=[{"role": "user", "content": text}], **kw
+    return CompletionRequest.from_messages(
+        "fault-model", [{"role": "user", "content": text}], max_tokens=max_tokens, **kw
     )

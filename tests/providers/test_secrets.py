@@ -78,14 +78,16 @@ def _strings_with(root: object, key: str, depth: int = 8) -> list[str]:
     return found
 
 
-def test_server_really_echoes_the_key(make_provider: Make, fault_server: FaultServer, canary):
+def test_server_really_echoes_the_key(
+    make_provider: Make, fault_server: FaultServer, canary: str
+) -> None:
     make_provider().complete(chat())
     assert fault_server.requests[0].headers["authorization"] == f"Bearer {canary}"
 
 
 def test_echoed_key_in_error_body_is_scrubbed(
     make_provider: Make, fault_server: FaultServer, canary: str
-):
+) -> None:
     fault_server.script(Fault.echo_headers(401))
     with pytest.raises(AuthenticationError) as info:
         make_provider().complete(chat())
@@ -98,7 +100,7 @@ def test_echoed_key_in_error_body_is_scrubbed(
 
 def test_echoed_key_in_a_retried_5xx_never_reaches_logs(
     make_provider: Make, fault_server: FaultServer, canary: str, caplog: pytest.LogCaptureFixture
-):
+) -> None:
     caplog.set_level(logging.DEBUG)
     fault_server.script(*[Fault.echo_headers(500)] * 3)
     with pytest.raises(ServerError) as info:
@@ -110,14 +112,14 @@ def test_echoed_key_in_a_retried_5xx_never_reaches_logs(
 
 def test_echoed_key_in_a_200_body_is_scrubbed(
     make_provider: Make, fault_server: FaultServer, canary: str
-):
+) -> None:
     fault_server.script(Fault.echo_headers(200))
     done = make_provider().complete(chat())
     assert "headers=" in done.text and "[REDACTED]" in done.text
     _assert_clean(done, canary)
 
 
-def test_anthropic_key_header_is_scrubbed(fault_server: FaultServer, canary: str):
+def test_anthropic_key_header_is_scrubbed(fault_server: FaultServer, canary: str) -> None:
     provider = AnthropicProvider(base_url=fault_server.root_url, api_key_env=KEY_ENV, retry=FAST)
     fault_server.script(Fault.echo_headers(200), Fault.echo_headers(400))
     done = provider.complete(chat())
@@ -128,7 +130,7 @@ def test_anthropic_key_header_is_scrubbed(fault_server: FaultServer, canary: str
     _assert_clean(info.value, canary)
 
 
-def test_provider_holds_no_key(make_provider: Make, canary: str):
+def test_provider_holds_no_key(make_provider: Make, canary: str) -> None:
     provider = make_provider()
 
     async def use_and_inspect() -> list[str]:
@@ -144,21 +146,23 @@ def test_provider_holds_no_key(make_provider: Make, canary: str):
     assert "AIGYM_TEST_CANARY_KEY" in repr(provider)  # the variable's NAME is fine
 
 
-def test_results_pickle_without_the_key(make_provider: Make, canary: str):
+def test_results_pickle_without_the_key(make_provider: Make, canary: str) -> None:
     done = make_provider().complete(chat())
     assert canary.encode() not in pickle.dumps(done)
 
 
 def test_key_is_read_at_request_time(
     make_provider: Make, fault_server: FaultServer, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     provider = make_provider()
     monkeypatch.setenv(KEY_ENV, "sk-rotated-key-0001")
     provider.complete(chat())
     assert fault_server.requests[-1].headers["authorization"] == "Bearer sk-rotated-key-0001"
 
 
-def test_missing_key_names_the_variable(make_provider: Make, monkeypatch: pytest.MonkeyPatch):
+def test_missing_key_names_the_variable(
+    make_provider: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(KEY_ENV)
     with pytest.raises(AuthenticationError) as info:
         make_provider().complete(chat())
@@ -177,7 +181,7 @@ def test_key_shaped_config_is_refused_without_echo() -> None:
 
 def test_errors_survive_pickling_without_the_key(
     make_provider: Make, fault_server: FaultServer, canary: str
-):
+) -> None:
     fault_server.script(Fault.echo_headers(403))
     with pytest.raises(AuthenticationError) as info:
         make_provider().complete(chat())

@@ -19,6 +19,7 @@ from aigym.providers import (
     AuthenticationError,
     CompletionRequest,
     Provider,
+    ProviderCallError,
     ProviderConnectionError,
     ProviderRegistry,
     ProviderTimeoutError,
@@ -269,7 +270,9 @@ def test_anthropic_plain_prompt_is_one_user_turn(canary: str) -> None:
         (httpx.ConnectError("refused: https://h/v1?key=SECRETQ"), ProviderConnectionError, False),
     ],
 )
-def test_transport_failures(canary: str, exc: Exception, cls: type, processed: bool) -> None:
+def test_transport_failures(
+    canary: str, exc: Exception, cls: type[ProviderCallError], processed: bool
+) -> None:
     replay = Replay(exc)
     with pytest.raises(cls) as info:
         _provider("openai", replay, retry=RetryPolicy(max_retries=1, initial_delay=0)).complete(

@@ -11,9 +11,10 @@ from aigym.providers import Completion, CompletionRequest, Message
 
 
 def test_chat_request_normalises_messages_and_stop() -> None:
-    r = CompletionRequest(
-        "m", max_tokens=5, messages=[{"role": "user", "content": "hi"}], stop="\n", temperature=0
+    r = CompletionRequest.from_messages(
+        "m", [{"role": "user", "content": "hi"}], max_tokens=5, stop="\n", temperature=0
     )
+    assert CompletionRequest("m", 5, messages=r.messages, stop=("\n",), temperature=0) == r
     assert r.messages == (Message("user", "hi"),)
     assert r.stop == ("\n",)
     assert r.is_chat and r.prompt_text() == "user: hi"
