@@ -113,7 +113,8 @@ class Provider(ABC):
                 delay: float | None = None
                 if retries_done < self.retry.max_retries and self.should_retry(failure):
                     delay = self.retry_delay(failure, retries_done)
-                    if delay is None:
+                    wait = failure.retry_after
+                    if delay is None and wait is not None and wait > self.retry.max_retry_after:
                         failure.fix = (
                             f"the provider asked to wait {failure.retry_after:.0f} s, more than "
                             f"RetryPolicy.max_retry_after={self.retry.max_retry_after:g} s: "

@@ -345,6 +345,7 @@ class LocalModelServer:
             f"--threads={self.threads}",
             f"--cache-dir={self.cache_dir}",
             f"--ready-file={ready}",
+            f"--watch-parent={os.getpid()}",
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from aigym.errors import ValidationError
 from aigym.providers._errors import ProviderCallError
 from aigym.providers._http import HTTPProvider, JSONReply, error_for_status
 from aigym.providers._types import Completion, CompletionRequest
@@ -72,6 +73,10 @@ class OpenAICompatibleProvider(HTTPProvider):
             body["stop"] = list(request.stop)
         body.update(self.default_params)
         body.update(request.extra)
+        if body.get("stream"):
+            raise ValidationError(
+                "extra", {"stream": body["stream"]}, "streaming is not supported: drop 'stream'"
+            )
         return path, body
 
     async def generate(self, request: CompletionRequest) -> Completion:

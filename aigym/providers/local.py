@@ -2,7 +2,7 @@
 
     python -m aigym.providers.local serve --model smollm2-135m --port 0 \\
         [--model gemma3-270m --port 0] [--n-ctx 1024] [--parallel 2] [--threads 2] \\
-        [--cache-dir DIR] [--ready-file FILE] [--log FILE]
+        [--cache-dir DIR] [--ready-file FILE] [--log FILE] [--watch-parent PID]
     python -m aigym.providers.local check     # exit 0 when the packages are installed
 
 Each model gets its own `xllamacpp.Server` (one port each) in this one process; port 0 lets
@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--cache-dir", type=Path, default=None)
     s.add_argument("--ready-file", type=Path, default=None)
     s.add_argument("--log", type=Path, default=None, help="append all output to this file")
+    s.add_argument("--watch-parent", type=int, default=None, help="exit when this pid is gone")
     sub.add_parser("check", help="exit 0 if the local model packages are installed")
     args = parser.parse_args(argv)
 
@@ -116,8 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         cache_dir=args.cache_dir or default_cache_dir(),
         ready_file=args.ready_file,
     )
-    threading.Event().wait()  # until SIGTERM/SIGINT (default handlers end the process)
-    return 0
+    if args.watch_parent is None:
+        threading.Event().wait()  # until SIGTERM/SIGINT (default handlers end the process)
+    # Orphaned (the parent was SIGKILLed, so its atexit never ran): we are re-parented and
+    # our parent pid changes. Exit rather than hold a port and two cores' worth of threads.
+    while os.getppid() == args.watch_parent:
+        time.sleep(0.5)
+    os._exit(0)  # no interpreter shutdown: the servers' C++ threads must not block it
 
 
 if __name__ == "__main__":

