@@ -64,6 +64,7 @@ _REASONS: Final = {
     504: "Gateway Timeout",
     529: "Overloaded",
 }
+_GENERATION_PATHS: Final = frozenset({"/v1/chat/completions", "/v1/completions", "/v1/messages"})
 _HTML: Final = (
     b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     b"<body><h1>Bad Gateway</h1><p>nginx</p></body></html>"
@@ -417,6 +418,8 @@ class FaultServer:
         return keep
 
     def _bill(self, info: RequestInfo, fault: Fault, status: int, *, delivered: bool) -> None:
+        if info.method != "POST" or info.path not in _GENERATION_PATHS:
+            return  # /v1/models, 404s: no work, nothing to bill
         p, c = self._tokens(info)
         entry = LedgerEntry(
             seq=info.seq,
@@ -450,7 +453,7 @@ class FaultServer:
         if info.method == "GET" and info.path.rstrip("/") == "/v1/models" and fault.kind == "ok":
             data = {"object": "list", "data": [{"id": "fault-model", "object": "model"}]}
             return _Answer(200, json.dumps(data).encode())
-        known = info.path in ("/v1/chat/completions", "/v1/completions", "/v1/messages")
+        known = info.path in _GENERATION_PATHS
         if fault.kind == "ok" and (info.method != "POST" or not known):
             return _Answer(404, _error_body(anthropic, "not_found", f"no route {info.path}"))
         if fault.kind == "status":

@@ -62,6 +62,24 @@ def test_success_fills_every_accounting_field(
     assert sent["max_tokens"] == 5 and sent["messages"][0]["content"] == "one two three"
 
 
+def test_ledger_bills_only_generation(fault_server: FaultServer) -> None:
+    import httpx
+
+    with httpx.Client(base_url=fault_server.base_url) as client:
+        assert client.get("/models").status_code == 200
+        assert client.post("/nowhere", json={}).status_code == 404
+        fault_server.script(Fault.html(), Fault.error(400, billed=False))
+        client.post("/chat/completions", json={"messages": [], "max_tokens": 2})
+        client.post("/chat/completions", json={"messages": [], "max_tokens": 2})
+        client.post("/completions", json={"prompt": "a b c", "max_tokens": 2})
+    assert fault_server.request_count == 5
+    assert [e.fault for e in fault_server.ledger] == ["html", "ok"]  # the 400 computed nothing
+    entry = fault_server.ledger[-1]
+    assert (entry.path, entry.prompt_tokens, entry.completion_tokens) == ("/v1/completions", 4, 2)
+    assert not fault_server.ledger[0].billed and entry.billed
+    assert fault_server.billed_tokens() == (4, 2)
+
+
 def test_plain_completion_endpoint(make_provider: Make, fault_server: FaultServer) -> None:
     req = CompletionRequest.from_prompt("base", "Q: a b\nA:", max_tokens=3, stop=["\n"], seed=7)
     done = make_provider().complete(req)
