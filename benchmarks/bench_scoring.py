@@ -87,7 +87,10 @@ def _prose(rng: random.Random, size: int) -> str:
 
 def _email(rng: random.Random) -> str:
     body = _prose(rng, KB10 - 200)
-    return f"Subject: Onboarding\n\nHi John,\n\n{body}\n\nWould you be open to a call?\n\nBest regards,\nMaria"
+    return (
+        f"Subject: Onboarding\n\nHi John,\n\n{body}\n\n"
+        "Would you be open to a call?\n\nBest regards,\nMaria"
+    )
 
 
 def _website(rng: random.Random) -> str:
@@ -104,9 +107,9 @@ def _website(rng: random.Random) -> str:
 
 
 def _code(rng: random.Random) -> str:
-    parts = []
+    parts: list[str] = []
     i = 0
-    while sum(map(len, parts)) < KB10:
+    while sum(len(p) for p in parts) < KB10:
         parts.append(
             f"def helper_{i}(values: list[int], scale: int = {rng.randint(1, 9)}) -> int:\n"
             f'    """Scaled sum number {i}; keeps the caller\'s list untouched."""\n'

@@ -25,6 +25,7 @@ _MUTABLE_CALLS: Final = frozenset({"list", "dict", "set", "defaultdict", "bytear
 _DANGEROUS_CALLS: Final = frozenset({"eval", "exec"})
 _SHELL_CALLS: Final = frozenset({"run", "call", "check_call", "check_output", "Popen"})
 _ANTI_PATTERN_PENALTY: Final = 20.0
+_SCOPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def _call_name(node: ast.Call) -> str:
@@ -38,57 +39,72 @@ def _call_name(node: ast.Call) -> str:
 
 def find_anti_patterns(tree: ast.AST) -> list[str]:
     """Known traps in `tree`, one entry per occurrence, e.g. 'bare except (line 4)'."""
+    return _analyse(tree)[0]
+
+
+_Def = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def _analyse(tree: ast.AST) -> tuple[list[str], list[_Def]]:
+    """(anti-patterns, function and class definitions) in one walk over the tree."""
     found: list[str] = []
+    defs: list[_Def] = []
     for node in ast.walk(tree):
-        line = getattr(node, "lineno", 0)
-        if isinstance(node, ast.ExceptHandler):
-            if node.type is None:
-                found.append(f"bare except (line {line})")
-            elif (
-                isinstance(node.type, ast.Name)
-                and node.type.id in ("Exception", "BaseException")
-                and all(isinstance(s, ast.Pass) for s in node.body)
-            ):
-                found.append(f"swallowed {node.type.id} (line {line})")
-        elif isinstance(node, ast.Call):
+        kind = type(node)
+        if kind is ast.Call:
+            assert isinstance(node, ast.Call)
             name = _call_name(node)
             if name in _DANGEROUS_CALLS and isinstance(node.func, ast.Name):
-                found.append(f"{name}() (line {line})")
+                found.append(f"{name}() (line {node.lineno})")
             elif name == "system" and isinstance(node.func, ast.Attribute):
-                found.append(f"os.system() (line {line})")
+                found.append(f"os.system() (line {node.lineno})")
             elif name in _SHELL_CALLS and any(
                 k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
                 for k in node.keywords
             ):
-                found.append(f"shell=True (line {line})")
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            for d in [*node.args.defaults, *node.args.kw_defaults]:
-                if isinstance(d, _MUTABLE_DEFAULTS) or (
-                    isinstance(d, ast.Call) and _call_name(d) in _MUTABLE_CALLS
-                ):
-                    found.append(f"mutable default argument (line {line})")
-        elif isinstance(node, ast.ImportFrom):
-            if any(a.name == "*" for a in node.names):
-                found.append(f"wildcard import (line {line})")
-        elif isinstance(node, ast.Global):
-            found.append(f"global statement (line {line})")
-        elif isinstance(node, ast.Compare):
+                found.append(f"shell=True (line {node.lineno})")
+        elif kind is ast.Compare:
+            assert isinstance(node, ast.Compare)
             for op, right in zip(node.ops, node.comparators, strict=False):
                 if (
                     isinstance(op, (ast.Eq, ast.NotEq))
                     and isinstance(right, ast.Constant)
                     and right.value is None
                 ):
-                    found.append(f"== None instead of 'is None' (line {line})")
-    return found
+                    found.append(f"== None instead of 'is None' (line {node.lineno})")
+        elif kind in _SCOPES:  # a tuple of exact node types
+            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if not isinstance(node, ast.Lambda):
+                defs.append(node)
+            for d in [*node.args.defaults, *node.args.kw_defaults]:
+                if isinstance(d, _MUTABLE_DEFAULTS) or (
+                    isinstance(d, ast.Call) and _call_name(d) in _MUTABLE_CALLS
+                ):
+                    found.append(f"mutable default argument (line {node.lineno})")
+        elif kind is ast.ClassDef:
+            assert isinstance(node, ast.ClassDef)
+            defs.append(node)
+        elif kind is ast.ExceptHandler:
+            assert isinstance(node, ast.ExceptHandler)
+            if node.type is None:
+                found.append(f"bare except (line {node.lineno})")
+            elif (
+                isinstance(node.type, ast.Name)
+                and node.type.id in ("Exception", "BaseException")
+                and all(isinstance(s, ast.Pass) for s in node.body)
+            ):
+                found.append(f"swallowed {node.type.id} (line {node.lineno})")
+        elif kind is ast.ImportFrom:
+            assert isinstance(node, ast.ImportFrom)
+            if any(a.name == "*" for a in node.names):
+                found.append(f"wildcard import (line {node.lineno})")
+        elif kind is ast.Global:
+            assert isinstance(node, ast.Global)
+            found.append(f"global statement (line {node.lineno})")
+    return found, defs
 
 
-def _documentation(tree: ast.Module, code: str) -> float:
-    defs = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    ]
+def _documentation(tree: ast.Module, code: str, defs: list[_Def]) -> float:
     if not defs:
         return 100.0 if ast.get_docstring(tree) or "#" in code else 50.0
     documented = sum(ast.get_docstring(n) is not None for n in defs)
@@ -128,10 +144,10 @@ def code_generation(output: str, context: Context | None) -> Score:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         zero = dict.fromkeys(("syntax", "documentation", "best_practices"), 0.0)
         return Score(0.0, zero, f"does not parse: {e}"[:200])
-    issues = find_anti_patterns(tree)
+    issues, defs = _analyse(tree)
     dims = {
         "syntax": 100.0,
-        "documentation": _documentation(tree, code),
+        "documentation": _documentation(tree, code, defs),
         "best_practices": max(0.0, 100.0 - _ANTI_PATTERN_PENALTY * len(issues)),
     }
     notes = [f"anti-patterns: {', '.join(issues[:5])}"] if issues else []

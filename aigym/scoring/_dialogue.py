@@ -9,7 +9,16 @@ from typing import Final
 
 from aigym.scoring._registry import Context, scorer
 from aigym.scoring._score import Score, weighted_score
-from aigym.scoring._text import REFUSAL_RE, STOPWORDS, WORD_RE, ramp, repetition_ratio
+from aigym.scoring._text import (
+    STOPWORDS,
+    Phrases,
+    find_refusal,
+    padded,
+    ramp,
+    repetition_ratio,
+    split_words,
+    words,
+)
 
 __all__ = ["CONVERSATION_WEIGHTS", "GENERIC_WEIGHTS", "conversation", "generic"]
 
@@ -23,32 +32,31 @@ GENERIC_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
 )
 """length 0.30, no_refusal 0.35, no_repetition 0.35 (an empty output scores 0)."""
 
-_PROFANITY_RE: Final = re.compile(
-    r"\b(?:fuck\w*|shit\w*|damn|crap|bullshit|wtf|stupid|idiot\w*|dumb|moron\w*|shut up)\b", re.I
-)
-_SLANG_RE: Final = re.compile(
-    r"\b(?:lol|lmao|rofl|omg|gonna|wanna|gotta|dude|bro|yeah nah)\b", re.I
-)
+_PROFANITY: Final = Phrases(
+    "fuck*", "shit*", "damn", "crap", "bullshit", "wtf", "stupid", "idiot*", "dumb", "moron*",
+    "shut up",
+)  # fmt: skip
+_SLANG: Final = Phrases("lol", "lmao", "rofl", "omg", "gonna", "wanna", "gotta", "dude", "bro")
+_SUBSTANCE: Final = Phrases(
+    "for example", "for instance", "e g", "such as", "first", "you can", "you could", "try",
+    "consider", "recommend*", "because", "here s", "here is", "here are", "steps",
+)  # fmt: skip
 _EMOJI_RE: Final = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
-_CAPS_RE: Final = re.compile(r"\b[A-Z]{4,}\b")
-_SUBSTANCE_RE: Final = re.compile(
-    r"^\s*(?:[-*•]|\d+[.)])\s+|\b(?:for example|for instance|e\.g\.|such as|step \d|first,|"
-    r"you can|you could|try|consider|recommend|because|here(?:'s| is| are))\b|```",
-    re.I | re.M,
-)
+_LIST_MARKER_RE: Final = re.compile(r"(?:[-*•]|\d{1,2}[.)])\s")
 _QUESTION_ONLY_MAX_WORDS: Final = 25
 
 
-def _content(tokens: list[str]) -> set[str]:
-    return {t for t in tokens if len(t) > 2 and t not in STOPWORDS}
-
-
 def _stem(w: str) -> str:
-    """A crude suffix strip so 'refunds'/'refund' and 'shipping'/'shipped' overlap."""
+    """A crude suffix strip; the stem is then matched as a word prefix in the reply, so
+    'refund' finds 'refunds' and 'refunded', 'shipping' finds 'shipped'."""
     for suffix in ("ing", "ed", "es", "s"):
         if len(w) > len(suffix) + 3 and w.endswith(suffix):
             return w[: -len(suffix)]
     return w
+
+
+def _has_list(text: str) -> bool:
+    return any(_LIST_MARKER_RE.match(line.lstrip()) for line in text.splitlines()[:200])
 
 
 @scorer("conversation", "1")
@@ -59,23 +67,26 @@ def conversation(output: str, context: Context | None) -> Score:
     relevance is the share of the prompt's content words (stopwords out, crude stemming) the
     reply uses, full at 50%; it is left out (weights renormalised) without a prompt.
     helpfulness ramps with length (full at 40 words), gains for concrete substance (lists,
-    examples, advice), and is capped at 15 for a refusal and 40 for a bare question back.
+    examples, advice), and is capped at 15 for a refusal (looked for in the first 600 and
+    last 300 characters) and 40 for a bare question back.
     professionalism loses points for profanity, slang, shouting, '!!' and emoji.
     """
     ctx = context or {}
     text = output.strip()
     if not text:
         return Score(0.0, dict.fromkeys(CONVERSATION_WEIGHTS, 0.0), "empty output")
-    tokens = WORD_RE.findall(text.lower())
+    tokens = split_words(text)
+    low = padded(tokens)
     n = len(tokens)
     dims: dict[str, float] = {}
     notes: list[str] = []
     prompt = ctx.get("prompt")
     if isinstance(prompt, str) and prompt.strip():
-        wanted = {_stem(w) for w in _content(WORD_RE.findall(prompt.lower()))}
+        wanted = {
+            _stem(w) for w in split_words(prompt.lower()) if len(w) > 2 and w not in STOPWORDS
+        }
         if wanted:
-            got = {_stem(w) for w in _content(tokens)}
-            share = len(wanted & got) / len(wanted)
+            share = sum(f" {w}" in low for w in wanted) / len(wanted)
             dims["relevance"] = ramp(share, 0.0, 0.5)
             if share < 0.2:
                 notes.append("reply barely touches the prompt's terms")
@@ -85,9 +96,9 @@ def conversation(output: str, context: Context | None) -> Score:
     helpful = ramp(n, 3, 40)
     if n > 800:
         helpful -= min(30.0, (n - 800) / 40)
-    if _SUBSTANCE_RE.search(text):
+    if _SUBSTANCE.any(low) or "```" in text or _has_list(text):
         helpful = min(100.0, helpful + 20.0)
-    if REFUSAL_RE.search(text):
+    if find_refusal(text):
         helpful = min(helpful, 15.0)
         notes.append("refusal")
     elif text.endswith("?") and n <= _QUESTION_ONLY_MAX_WORDS and text.count(".") == 0:
@@ -95,10 +106,12 @@ def conversation(output: str, context: Context | None) -> Score:
         notes.append("only asks a question back")
     dims["helpfulness"] = max(0.0, helpful)
 
-    penalty = 40.0 * len(_PROFANITY_RE.findall(text)) + 10.0 * len(_SLANG_RE.findall(text))
-    caps = len(_CAPS_RE.findall(output))
+    penalty = 40.0 * _PROFANITY.count(low) + 10.0 * _SLANG.count(low)
+    caps = sum(1 for w in tokens if len(w) > 3 and w.isupper())
     penalty += min(40.0, 400.0 * caps / n) if n else 0.0
-    penalty += min(30.0, 15.0 * text.count("!!")) + min(30.0, 5.0 * len(_EMOJI_RE.findall(text)))
+    penalty += min(30.0, 15.0 * text.count("!!"))
+    if not text.isascii():
+        penalty += min(30.0, 5.0 * len(_EMOJI_RE.findall(text)))
     dims["professionalism"] = max(0.0, 100.0 - penalty)
     if penalty >= 20:
         notes.append("unprofessional tone")
@@ -117,12 +130,12 @@ def generic(output: str, context: Context | None) -> Score:
     text = output.strip()
     if not text:
         return Score(0.0, dict.fromkeys(GENERIC_WEIGHTS, 0.0), "empty output")
-    tokens = WORD_RE.findall(text.lower())
+    tokens = words(text)
     n = len(tokens)
     length = ramp(n, 0, 30)
     if n > 3000:
         length -= min(40.0, (n - 3000) / 100)
-    refusal = REFUSAL_RE.search(text) is not None
+    refusal = find_refusal(text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     line_rep = 1.0 - len(set(lines)) / len(lines) if len(lines) > 3 else 0.0
     rep = max(repetition_ratio(tokens), line_rep)

@@ -9,7 +9,7 @@ from typing import Final
 
 from aigym.scoring._registry import Context, scorer
 from aigym.scoring._score import Score, weighted_score
-from aigym.scoring._text import WORD_RE, ramp
+from aigym.scoring._text import Phrases, padded, ramp, split_words
 
 __all__ = ["EMAIL_WEIGHTS", "email_writing"]
 
@@ -37,30 +37,29 @@ _SIGNOFF_RE: Final = re.compile(
     r"talk soon|respectfully)\b[^\n]{0,30}$",
     re.I | re.M,
 )
-_CTA_RE: Final = re.compile(
-    r"\b(?:would you be (?:open|available|interested)|are you (?:open|available|free)|"
-    r"let me know|let's (?:talk|chat|connect|set up|schedule)|schedule|book (?:a|some|time)|"
-    r"set up a (?:call|meeting|time)|hop on a (?:call|quick call)|reply (?:to this|with|and)|"
-    r"get back to me|reach out|click (?:here|the link|below)|sign up|register|"
-    r"(?:\d+|fifteen|twenty|thirty)[- ]minute|quick call|grab (?:a )?(?:coffee|time)|"
-    r"calendar|free (?:on|this|next)|does (?:\w+ )?(?:work|suit) for you|"
-    r"happy to (?:send|share|walk|show))",
-    re.I,
-)
-_SPAM_RE: Final = re.compile(
-    r"\b(?:act now|buy now|limited time|risk[- ]free|guarantee[ds]?|100% free|free money|"
-    r"winner|congratulations|you(?:'ve| have) been selected|urgent(?:ly)?|click here|"
-    r"no obligation|cash bonus|earn \$|double your|once in a lifetime|amazing deal|"
-    r"special promotion|exclusive deal|order now|call now|miracle)\b|\${2,}",
-    re.I,
-)
-_CAPS_RE: Final = re.compile(r"\b[A-Z]{3,}\b")
+_CTA: Final = Phrases(
+    "would you be open", "would you be available", "would you be interested", "are you open",
+    "are you available", "are you free", "let me know", "let s talk", "let s chat",
+    "let s connect", "let s set up", "let s schedule", "schedul*", "book a", "book some",
+    "book time", "set up a call", "set up a meeting", "set up a time", "hop on a",
+    "reply to this", "reply with", "get back to me", "reach out", "click here",
+    "click the link", "click below", "sign up", "register", "minute call", "minute chat",
+    "quick call", "grab a coffee", "grab coffee", "grab time", "calendar", "free on",
+    "free this", "free next", "work for you", "works for you", "suit you", "happy to send",
+    "happy to share", "happy to walk", "happy to show", "open to a",
+)  # fmt: skip
+_SPAM: Final = Phrases(
+    "act now", "buy now", "limited time", "risk free", "guarantee*", "100 free", "free money",
+    "winner", "congratulations", "you ve been selected", "you have been selected", "urgent*",
+    "click here", "no obligation", "cash bonus", "earn cash", "double your",
+    "once in a lifetime", "amazing deal", "special promotion", "exclusive deal", "order now",
+    "call now", "miracle*",
+)  # fmt: skip
 _ACRONYM_TEXT: Final = (
     "CEO CTO CFO COO CMO VP USA API ROI FAQ CRM ERP SAAS SEO SQL AWS GDPR HR IT PDF URL B2B B2C "
     "KPI LLC INC LTD EU UK NYC SMB SMS CSV FYI ASAP"
 )
 _ACRONYMS: Final = frozenset(_ACRONYM_TEXT.split())
-_EXCLAIM_RUN_RE: Final = re.compile(r"!{2,}")
 _PARA_SPLIT_RE: Final = re.compile(r"\n\s*\n")
 _NAME_KEYS: Final = (
     "recipient",
@@ -126,8 +125,10 @@ def email_writing(output: str, context: Context | None) -> Score:
     if all(len(p.split()) <= 150 for p in paragraphs):
         structure += 20.0
 
+    tokens = split_words(text)
+    low = padded(tokens)
     closing = body[len(body) * 2 // 3 :]
-    cta_phrase = _CTA_RE.search(body) is not None
+    cta_phrase = _CTA.any(low)
     question = "?" in closing
     cta = 100.0 if cta_phrase and question else 70.0 if cta_phrase else 50.0 if question else 0.0
     if not cta:
@@ -136,23 +137,24 @@ def email_writing(output: str, context: Context | None) -> Score:
     dims = {"greeting": greeting, "structure": structure, "call_to_action": cta}
     names = _names(ctx)
     if names:
-        low = text.lower()
         hits = 0
         for name in names:
-            first_token = name.split()[0].lower()
-            if name.lower() in low or (len(first_token) > 2 and first_token in low):
+            name_low = padded(split_words(name))
+            first_token = name_low.split()[0] if name_low.strip() else ""
+            if name_low in low or (len(first_token) > 2 and f" {first_token} " in low):
                 hits += 1
             else:
                 notes.append(f"does not mention {name!r}")
         dims["personalization"] = 100.0 * hits / len(names)
 
-    tokens = WORD_RE.findall(text)
     n_words = len(tokens)
-    caps = [w for w in _CAPS_RE.findall(text) if w not in _ACRONYMS]
+    caps = [w for w in tokens if len(w) > 2 and w.isupper() and w not in _ACRONYMS]
     caps_ratio = len(caps) / n_words if n_words else 0.0
-    spam = {m.group(0).lower() for m in _SPAM_RE.finditer(text)}
+    spam = _SPAM.found(low)
+    if "$$" in text:
+        spam.append("$$")
     penalty = min(60.0, caps_ratio * 400.0) + min(60.0, 15.0 * len(spam))
-    penalty += min(30.0, 15.0 * len(_EXCLAIM_RUN_RE.findall(text)))
+    penalty += min(30.0, 15.0 * text.count("!!"))
     penalty += min(20.0, 5.0 * max(0, text.count("!") - 1))
     dims["tone"] = max(0.0, 100.0 - penalty)
     if spam:

@@ -187,7 +187,16 @@ def validate_json_schema(instance: Any, schema: Mapping[str, Any] | bool) -> lis
     return errors[:_MAX_ERRORS]
 
 
-@scorer("json_schema", "1")
+_VERSION: Final = "1"
+_VALID: Final = Score(
+    100.0, {"parses": 100.0, "schema_valid": 100.0}, None, "json_schema", _VERSION
+)
+_NOT_JSON: Final = Score(
+    0.0, {"parses": 0.0, "schema_valid": 0.0}, "output is not JSON", "json_schema", _VERSION
+)
+
+
+@scorer("json_schema", _VERSION)
 def json_schema(output: str, context: Context | None) -> Score:
     """100 if the output is JSON (bare or in a ```json fence) valid under `context['schema']`.
 
@@ -199,8 +208,8 @@ def json_schema(output: str, context: Context | None) -> Score:
         return Score.unscored("no JSON schema in context['schema']")
     data, ok = extract_json(output)
     if not ok:
-        return Score(0.0, {"parses": 0.0, "schema_valid": 0.0}, "output is not JSON")
+        return _NOT_JSON
     errors = validate_json_schema(data, schema)
     if errors:
         return Score(0.0, {"parses": 100.0, "schema_valid": 0.0}, "; ".join(errors[:3]))
-    return Score(100.0, {"parses": 100.0, "schema_valid": 100.0})
+    return _VALID

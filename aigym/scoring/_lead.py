@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from aigym.scoring._registry import Context, scorer
 from aigym.scoring._score import Score, weighted_score
-from aigym.scoring._text import WORD_RE, extract_json, ramp
+from aigym.scoring._text import Phrases, extract_json, padded, ramp, split_words
 
 __all__ = ["LEAD_WEIGHTS", "lead_scoring"]
 
@@ -26,12 +26,11 @@ _SCORE_TEXT_RE: Final = re.compile(
     r"\b(?:lead\s+)?(?:score|rating)\b[^0-9\n-]{0,20}(-?\d+(?:\.\d+)?)(?:\s*(?:/|out of)\s*(\d+))?",
     re.I,
 )
-_FACTOR_RE: Final = re.compile(
-    r"\b(?:budget|revenue|employees|company size|size|industry|engagement|engaged|title|role|"
-    r"decision[- ]maker|need|pain|timeline|timing|fit|intent|funding|growth|authority|"
-    r"visited|downloaded|demo|pricing page|icp)\b",
-    re.I,
-)
+_FACTORS: Final = Phrases(
+    "budget", "revenue", "employee*", "company size", "size", "industry", "engage*", "title",
+    "role", "decision maker*", "need*", "pain", "timeline", "timing", "fit", "intent",
+    "funding", "growth", "authority", "visit*", "download*", "demo", "pricing page", "icp",
+)  # fmt: skip
 
 
 def _number(v: Any) -> float | None:
@@ -97,8 +96,9 @@ def lead_scoring(output: str, context: Context | None) -> Score:
     else:
         valid = 20.0
         notes.append(f"score {value:g} outside {lo:g}-{hi:g}")
-    n_words = len(WORD_RE.findall(rationale))
-    factors = {m.group(0).lower() for m in _FACTOR_RE.finditer(rationale)}
+    rationale_words = split_words(rationale)
+    n_words = len(rationale_words)
+    factors = _FACTORS.found(padded(rationale_words))
     reason = 0.7 * ramp(n_words, 3, 25) + 0.3 * ramp(len(factors), 0, 3)
     if n_words < 5:
         notes.append("no rationale")

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from aigym.errors import ValidationError
 from aigym.scoring._registry import Context, scorer
-from aigym.scoring._score import Score
+from aigym.scoring._score import Score, trusted_score
 
 __all__ = [
     "exact_match",
@@ -30,13 +30,18 @@ __all__ = [
     "token_f1",
 ]
 
+_VERSION: Final = "1"
 _NO_REFERENCE: Final = "no reference answer in context['reference']"
 _PUNCT_TABLE: Final = str.maketrans("", "", string.punctuation)
 _ARTICLES_RE: Final = re.compile(r"\b(?:a|an|the)\b")
+_ARTICLES: Final = frozenset({"a", "an", "the"})
+_PUNCT_BYTES: Final = string.punctuation.encode()
 _NUMBER_RE: Final = re.compile(r"-?\$?\s?\d[\d,]*(?:\.\d+)?|-?\$?\.\d+")
+_DIGIT_RE: Final = re.compile(r"\d")
+_NUMBER_CHARS: Final = frozenset("0123456789,.$")
 _GSM8K_RE: Final = re.compile(r"####\s*(-?\$?\s?[\d,]*\.?\d+)")
 _MC_ANSWER_RE: Final = re.compile(
-    r"(?i:\banswer)(?:\s+(?i:is))?\s*:?\s*(?:(?i:option|choice)\s*)?[\(\[]?\**([A-J])\b"
+    r"(?i:answer)(?:\s+(?i:is))?\s*:?\s*(?:(?i:option|choice)\s*)?[\(\[]?\**([A-J])\b"
 )
 _MC_ALONE_RE: Final = re.compile(r"^\s*[\(\[]?\**([A-J])\**(?:[\)\].:]|\s*$)")
 _MC_PAREN_RE: Final = re.compile(r"\(([A-J])\)")
@@ -53,36 +58,59 @@ def _references(ctx: Context) -> list[Any] | None:
     return [ref]
 
 
+def _raw_tokens(text: str) -> tuple[list[str], bool]:
+    """(tokens, articles still in them) after SQuAD's lower-casing and punctuation removal.
+
+    ASCII text takes a fast path (one `bytes.translate`) and keeps its articles, which the
+    callers drop or count out: once `string.punctuation` is gone only letters, digits and
+    whitespace remain, so the articles regex's word boundaries are the token boundaries
+    (equivalent for text without ASCII control characters; the tests compare both).
+    """
+    low = text.lower()
+    if low.isascii():
+        return low.encode().translate(None, _PUNCT_BYTES).decode().split(), True
+    return _ARTICLES_RE.sub(" ", low.translate(_PUNCT_TABLE)).split(), False
+
+
+def _answer_tokens(text: str) -> list[str]:
+    tokens, articles = _raw_tokens(text)
+    return [t for t in tokens if t not in _ARTICLES] if articles else tokens
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalized_reference(text: str) -> str:
+    return " ".join(_answer_tokens(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _reference_counts(text: str) -> tuple[dict[str, int], int]:
+    tokens = _answer_tokens(text)
+    return dict(Counter(tokens)), len(tokens)
+
+
 def normalize_answer(text: str) -> str:
     """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
-    text = text.lower()
-    if not text.isalnum():
-        text = text.translate(_PUNCT_TABLE)
-    if "a" in text or "the" in text:
-        text = _ARTICLES_RE.sub(" ", text)
-    return " ".join(text.split())
+    return " ".join(_answer_tokens(text))
 
 
 @scorer("exact_match", "1")
-def exact_match(output: str, context: Context | None) -> Score:
+def exact_match(output: str, context: Context | None) -> Score | float:
     """100 if the output equals a reference, ignoring surrounding whitespace, else 0."""
     refs = _references(context or {})
     if refs is None:
         return Score.unscored(_NO_REFERENCE)
     out = output.strip()
-    hit = any(out == str(r).strip() for r in refs)
-    return Score(100.0 if hit else 0.0)
+    return 100.0 if any(out == str(r).strip() for r in refs) else 0.0
 
 
 @scorer("normalized_match", "1")
-def normalized_match(output: str, context: Context | None) -> Score:
+def normalized_match(output: str, context: Context | None) -> Score | float:
     """100 if output and a reference agree after `normalize_answer` (SQuAD EM), else 0."""
     refs = _references(context or {})
     if refs is None:
         return Score.unscored(_NO_REFERENCE)
     out = normalize_answer(output)
-    hit = any(out == normalize_answer(str(r)) for r in refs)
-    return Score(100.0 if hit else 0.0)
+    return 100.0 if any(out == _normalized_reference(str(r)) for r in refs) else 0.0
 
 
 def _to_float(s: str) -> float | None:
@@ -98,19 +126,33 @@ def extract_last_number(text: str) -> float | None:
 
     Thousands separators, '$' and a trailing '.' are handled: '$1,234.50.' -> 1234.5.
     """
-    m = _GSM8K_RE.search(text)
-    if m is not None:
-        return _to_float(m.group(1))
-    found = _NUMBER_RE.findall(text)
-    while found:
-        v = _to_float(found.pop())
-        if v is not None:
-            return v
-    return None
+    if "####" in text:
+        m = _GSM8K_RE.search(text)
+        if m is not None:
+            return _to_float(m.group(1))
+    # Find the last digit from the end (a C-speed search on the reversed text), widen to
+    # the characters a number can hold, then let the forward regex read that span.
+    rev = text[::-1]
+    size = len(text)
+    pos = 0
+    while True:
+        m = _DIGIT_RE.search(rev, pos)
+        if m is None:
+            return None
+        end = size - m.start()
+        start = end - 1
+        while start > 0 and text[start - 1] in _NUMBER_CHARS:
+            start -= 1
+        found = _NUMBER_RE.findall(text, max(0, start - 2), end)
+        while found:
+            v = _to_float(found.pop())
+            if v is not None:
+                return v
+        pos = size - start
 
 
 @scorer("numeric_match", "1")
-def numeric_match(output: str, context: Context | None) -> Score:
+def numeric_match(output: str, context: Context | None) -> Score | float:
     """100 if the output's answer number equals a reference within tolerance, else 0.
 
     `context['tolerance']` is absolute (default 1e-6), `context['rel_tolerance']` relative
@@ -128,7 +170,7 @@ def numeric_match(output: str, context: Context | None) -> Score:
     for r in refs:
         want = float(r) if isinstance(r, (int, float)) else extract_last_number(str(r))
         if want is not None and math.isclose(got, want, rel_tol=rel_tol, abs_tol=abs_tol):
-            return Score(100.0)
+            return 100.0
     return Score(0.0, explanation=f"answer {got:g}")
 
 
@@ -138,18 +180,30 @@ def extract_choice(text: str, letters: str = "ABCDE") -> str | None:
     An explicit 'answer' phrase wins (the last one); then a reply that starts with a letter;
     then the last parenthesised letter. Only capital letters in `letters` count.
     """
-    found: list[str] = [c for c in _MC_ANSWER_RE.findall(text) if c in letters]
-    if found:
-        return found[-1]
+    if "nswer" in text or "NSWER" in text:
+        low = text.lower()
+        if len(low) == len(text):  # lower() kept every index (it does for ASCII)
+            at = len(low)
+            while (at := low.rfind("answer", 0, at)) >= 0:  # the last explicit answer wins
+                m = _MC_ANSWER_RE.match(text, at)
+                if m is not None and m.group(1) in letters:
+                    return str(m.group(1))
+        else:
+            hits = [m.group(1) for m in _MC_ANSWER_RE.finditer(text) if m.group(1) in letters]
+            if hits:
+                return str(hits[-1])
     m = _MC_ALONE_RE.match(text)
     if m is not None and m.group(1) in letters:
         return str(m.group(1))
-    found = [c for c in _MC_PAREN_RE.findall(text) if c in letters]
-    return found[-1] if found else None
+    if "(" in text:
+        found: list[str] = [c for c in _MC_PAREN_RE.findall(text) if c in letters]
+        if found:
+            return found[-1]
+    return None
 
 
 @scorer("multiple_choice", "1")
-def multiple_choice(output: str, context: Context | None) -> Score:
+def multiple_choice(output: str, context: Context | None) -> Score | float:
     """100 if the extracted letter matches the reference letter (or 0-based index), else 0.
 
     `context['choices']` (a list) limits letters to as many as there are choices (default
@@ -167,36 +221,57 @@ def multiple_choice(output: str, context: Context | None) -> Score:
     for r in refs:
         want = "ABCDEFGHIJ"[r] if isinstance(r, int) and 0 <= r < 10 else str(r).strip().upper()
         if got == want.strip("()"):
-            return Score(100.0)
+            return 100.0
     return Score(0.0, explanation=f"answered {got}")
 
 
-def _f1(pred: list[str], gold: list[str]) -> tuple[float, float, float]:
-    if not pred or not gold:
-        same = float(pred == gold)
+def _f1(
+    pred: list[str], articles: bool, gold: dict[str, int], n_gold: int
+) -> tuple[float, float, float]:
+    """SQuAD F1, precision, recall; `pred` may still hold articles (counted out, not copied).
+
+    Short outputs use `list.count` per gold token (no dict to build); long ones count once.
+    """
+    n_pred = len(pred)
+    if n_pred <= 64:
+        if articles and n_pred:
+            n_pred -= pred.count("a") + pred.count("an") + pred.count("the")
+        common = sum(min(n, pred.count(t)) for t, n in gold.items()) if n_pred else 0
+    else:
+        counts = Counter(pred)
+        if articles:
+            n_pred -= counts["a"] + counts["an"] + counts["the"]
+        common = sum(min(n, counts[t]) for t, n in gold.items())  # gold holds no articles
+    if not n_pred or not n_gold:
+        same = float(not n_pred and not n_gold)
         return same, same, same
-    common = sum((Counter(pred) & Counter(gold)).values())
     if common == 0:
         return 0.0, 0.0, 0.0
-    p = common / len(pred)
-    r = common / len(gold)
+    p = common / n_pred
+    r = common / n_gold
     return 2 * p * r / (p + r), p, r
 
 
-@scorer("token_f1", "1")
+@scorer("token_f1", _VERSION)
 def token_f1(output: str, context: Context | None) -> Score:
-    """SQuAD token F1 (x100) against the best reference; dimensions precision and recall."""
+    """SQuAD token F1 (x100) against the best reference; dimensions precision and recall.
+
+    As in the SQuAD 2.0 script, an output and a reference that both normalise to nothing
+    score 100 (v1.1 gave 0).
+    """
     refs = _references(context or {})
     if refs is None:
         return Score.unscored(_NO_REFERENCE)
-    pred = normalize_answer(output).split()
+    pred, articles = _raw_tokens(output)
     best = (0.0, 0.0, 0.0)
     for r in refs:
-        cur = _f1(pred, normalize_answer(str(r)).split())
+        cur = _f1(pred, articles, *_reference_counts(str(r)))
         if cur[0] >= best[0]:
             best = cur
     f1, p, rec = best
-    return Score(100.0 * f1, {"precision": 100.0 * p, "recall": 100.0 * rec})
+    return trusted_score(
+        100.0 * f1, {"precision": 100.0 * p, "recall": 100.0 * rec}, "token_f1", _VERSION
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -208,7 +283,7 @@ def _compile(pattern: str, flags: int) -> re.Pattern[str]:
 
 
 @scorer("regex_match", "1")
-def regex_match(output: str, context: Context | None) -> Score:
+def regex_match(output: str, context: Context | None) -> Score | float:
     """100 if `context['pattern']` (a regex string or compiled pattern) is found, else 0.
 
     `context['fullmatch']=True` requires the whole stripped output to match;
@@ -226,4 +301,4 @@ def regex_match(output: str, context: Context | None) -> Score:
         hit = pattern.fullmatch(output.strip()) is not None
     else:
         hit = pattern.search(output) is not None
-    return Score(100.0 if hit else 0.0)
+    return 100.0 if hit else 0.0

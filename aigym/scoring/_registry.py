@@ -34,6 +34,7 @@ ScorerFn = Callable[[str, Context | None], "Score | float | None"]
 _C = TypeVar("_C", bound=type)
 
 _EMPTY: Context = {}
+_MAX_SHARED = 512
 
 
 @runtime_checkable
@@ -61,16 +62,26 @@ def _normalise(result: object, name: str, version: str) -> Score:
 class _FunctionScorer:
     """A registered scorer function; calling it always yields a stamped `Score`."""
 
-    __slots__ = ("__dict__", "fn", "name", "version")
+    __slots__ = ("__dict__", "_plain", "fn", "name", "version")
 
     def __init__(self, fn: ScorerFn, name: str, version: str) -> None:
         self.fn = fn
         self.name = name
         self.version = version
+        self._plain: dict[float, Score] = {}
         functools.update_wrapper(self, fn)
 
     def __call__(self, output: str, context: Context | None = None) -> Score:
         result = self.fn(output, _EMPTY if context is None else context)
+        if type(result) is float:
+            # Scores are immutable, so bare values (0 and 100 for most reference scorers)
+            # share one stamped instance: building a Score costs more than the scoring.
+            plain = self._plain.get(result)
+            if plain is None:
+                plain = _normalise(result, self.name, self.version)
+                if len(self._plain) < _MAX_SHARED:
+                    self._plain[result] = plain
+            return plain
         if type(result) is Score and result.scorer is self.name:
             return result
         return _normalise(result, self.name, self.version)

@@ -95,6 +95,22 @@ def stamped(score: Score, scorer: str, version: str) -> Score:
     return out
 
 
+def trusted_score(value: float, dimensions: dict[str, float], scorer: str, version: str) -> Score:
+    """A stamped Score without re-validation, for hot paths whose values are in range by
+    construction (e.g. 100 x an F1). Internal: a wrong value here would bypass the checks."""
+    out = object.__new__(Score)
+    for name, v in (
+        ("value", value),
+        ("dimensions", MappingProxyType(dimensions)),
+        ("explanation", None),
+        ("scorer", scorer),
+        ("version", version),
+        ("unscored_reason", None),
+    ):
+        object.__setattr__(out, name, v)
+    return out
+
+
 def weighted_score(
     dimensions: Mapping[str, float],
     weights: Mapping[str, float],

@@ -12,19 +12,23 @@ from typing import Any, Final
 __all__ = [
     "REFUSAL_RE",
     "STOPWORDS",
-    "WORD_RE",
+    "Phrases",
+    "ascii_punctuation",
     "content_words",
     "extract_code",
     "extract_json",
+    "find_refusal",
+    "padded",
     "ramp",
     "repetition_ratio",
+    "split_words",
     "words",
 ]
 
-WORD_RE: Final = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _FENCE_RE: Final = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 _JSON_START_RE: Final = re.compile(r"[{\[]")
 _MAX_JSON_STARTS: Final = 8
+_REFUSAL_WINDOW: Final = 900
 _JSON_FIRST: Final = frozenset('{["-0123456789tfn')
 REFUSAL_RE: Final = re.compile(
     r"\b(?:as an ai(?: language)? model|i(?:'m| am) (?:sorry|afraid),? but i (?:can(?:'|no)t|"
@@ -46,14 +50,81 @@ _STOPWORD_TEXT: Final = """
 STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 
 
+_ASCII_SEPARATORS: Final = bytes(c for c in range(128) if not chr(c).isalnum())
+_TO_SPACE: Final = bytes.maketrans(_ASCII_SEPARATORS, b" " * len(_ASCII_SEPARATORS))
+_UNICODE_PUNCT: Final = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("—", " "), ("–", " "),
+                         ("…", " "), ("\u00a0", " "))  # fmt: skip
+
+
+def ascii_punctuation(text: str) -> str:
+    """`text` with typographic quotes, dashes and ellipses replaced by ASCII ones."""
+    if text.isascii():
+        return text
+    for a, b in _UNICODE_PUNCT:
+        if a in text:
+            text = text.replace(a, b)
+    return text
+
+
+def split_words(text: str) -> list[str]:
+    """Case-preserving word tokens: ASCII punctuation separates, like whitespace.
+
+    One `bytes.translate` pass (ASCII bytes never occur inside a UTF-8 multi-byte sequence,
+    so other scripts pass through), several times faster than a word regex on 10 KB.
+    """
+    b = ascii_punctuation(text).encode("utf-8", "surrogatepass").translate(_TO_SPACE)
+    return b.decode("utf-8", "surrogatepass").split()
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and digits, with an optional apostrophe suffix)."""
-    return WORD_RE.findall(text.lower())
+    """Lower-cased word tokens (see `split_words`)."""
+    return split_words(text.lower())
+
+
+def padded(tokens: list[str]) -> str:
+    """Lower-cased tokens joined as ' a b c ', so ' phrase ' matches on word boundaries."""
+    return " " + " ".join(tokens).lower() + " "
+
+
+class Phrases:
+    """A fixed phrase list matched on word boundaries by substring search in `padded` text.
+
+    Much faster than a regex alternation on long outputs. Write phrases in lower case with
+    apostrophes as spaces ("let s talk"); a trailing '*' matches any word ending
+    ("guarantee*" also matches "guaranteed").
+    """
+
+    __slots__ = ("needles",)
+
+    def __init__(self, *phrases: str) -> None:
+        self.needles: tuple[tuple[str, str], ...] = tuple(
+            (p, f" {p[:-1]}" if p.endswith("*") else f" {p} ") for p in phrases
+        )
+
+    def any(self, text: str) -> bool:
+        return any(n in text for _p, n in self.needles)
+
+    def found(self, text: str) -> list[str]:
+        return [p for p, n in self.needles if n in text]
+
+    def count(self, text: str) -> int:
+        return sum(text.count(n) for _p, n in self.needles)
 
 
 def content_words(text: str) -> set[str]:
     """Distinct lower-cased tokens minus stopwords and one-letter tokens."""
-    return {w for w in WORD_RE.findall(text.lower()) if len(w) > 1 and w not in STOPWORDS}
+    return {w for w in words(text) if len(w) > 1 and w not in STOPWORDS}
+
+
+def find_refusal(text: str) -> bool:
+    """Refusal boilerplate in the first 600 or last 300 characters, where it sits."""
+    text = ascii_punctuation(text)
+    if len(text) <= _REFUSAL_WINDOW:
+        return REFUSAL_RE.search(text) is not None
+    return (
+        REFUSAL_RE.search(text, 0, 600) is not None
+        or REFUSAL_RE.search(text, len(text) - 300) is not None
+    )
 
 
 def ramp(x: float, lo: float, hi: float) -> float:

@@ -328,3 +328,14 @@ def test_unknown_task_types_fall_back_to_generic() -> None:
     s = Q.score_with_dimensions("contract_review", "A clause-by-clause review of the lease.")
     assert s.scorer == "generic"
     assert Q.score("Contract Review", "") == 0.0
+
+
+def test_phrases_match_whole_words_and_typographic_quotes() -> None:
+    from aigym.scoring._text import Phrases, padded, split_words
+
+    slang = Phrases("bro", "guarantee*")
+    assert not slang.any(padded(split_words("The build is broken; brochures were printed.")))
+    assert slang.found(padded(split_words("Hey BRO, results guaranteed!"))) == ["bro", "guarantee*"]
+    cta = "Hi John,\n\nLet’s talk next week — does Tuesday work for you?\n\nBest,\nMaria"
+    assert dims(TaskType.EMAIL_WRITING, cta).dimensions["call_to_action"] == 100.0
+    assert split_words("naïve café—déjà vu’s") == ["naïve", "café", "déjà", "vu", "s"]

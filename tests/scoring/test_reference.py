@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
+import string
+from collections import Counter
 
 import pytest
 
@@ -35,6 +38,16 @@ def test_exact_and_normalized_match() -> None:
 def test_normalize_answer_is_squad() -> None:
     assert normalize_answer("The  Quick, brown FOX.") == "quick brown fox"
     assert normalize_answer("A theory") == "theory"  # 'a' goes, 'theory' stays
+    tricky = [
+        "the-end", "a.b.c", "An, apple; THE pear", "théâtre the café", "it's a dog’s life",
+        "l'a", "(the)", "a\tb\nthe\r\nc", "the_the", "Ünïcode the ünïcode", "", "   ",
+        "$1,234.50 is the price", "an—em dash", "THE END.",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    alphabet = "ab thena.,;-'\"()!?xyz \n\tÉé’"
+    tricky += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(300)]
+    for text in tricky:
+        assert normalize_answer(text) == _squad_normalize(text), repr(text)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +64,25 @@ def test_normalize_answer_is_squad() -> None:
 )
 def test_extract_last_number(text: str, number: float | None) -> None:
     assert extract_last_number(text) == number
+
+
+def test_extract_last_number_equals_the_last_regex_match() -> None:
+    """The reverse search must agree with 'the last number regex match' everywhere."""
+    pattern = re.compile(r"-?\$?\s?\d[\d,]*(?:\.\d+)?|-?\$?\.\d+")
+    rng = random.Random(11)
+    alphabet = "0123456789,.$- abc\n"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        if "####" in text:
+            continue
+        expected = None
+        for token in reversed(pattern.findall(text)):
+            try:
+                expected = float(token.replace(",", "").replace("$", "").replace(" ", ""))
+                break
+            except ValueError:
+                continue
+        assert extract_last_number(text) == expected, repr(text)
 
 
 def test_numeric_match_gsm8k_style() -> None:
@@ -82,6 +114,14 @@ def test_extract_choice(text: str, letter: str | None) -> None:
     assert extract_choice(text) == letter
 
 
+def test_extract_choice_on_long_and_unicode_text() -> None:
+    filler = "Considering every option carefully. " * 300
+    assert extract_choice(filler + "The answer is (D).") == "D"
+    assert extract_choice("The answer is (B). " + filler + "Answered. Final answer: E") == "E"
+    assert extract_choice("İstanbul? The answer is (A)") == "A"  # lower() changes lengths
+    assert extract_choice(filler) is None
+
+
 def test_multiple_choice() -> None:
     assert value("multiple_choice", "The answer is (C)", reference="C") == 100.0
     assert value("multiple_choice", "The answer is (C)", reference="c") == 100.0
@@ -90,11 +130,18 @@ def test_multiple_choice() -> None:
     assert value("multiple_choice", "Answer: E", reference="E", choices=["w", "x", "y", "z"]) == 0
 
 
-def _squad_f1(pred: str, gold: str) -> float:
-    """The official SQuAD v1.1 evaluation's F1, for comparison."""
-    from collections import Counter
+def _squad_normalize(s: str) -> str:
+    """normalize_answer from the official SQuAD v1.1 evaluation script."""
+    exclude = set(string.punctuation)
+    s = "".join(ch for ch in s.lower() if ch not in exclude)
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", s).split())
 
-    p, g = normalize_answer(pred).split(), normalize_answer(gold).split()
+
+def _squad_f1(pred: str, gold: str) -> float:
+    """compute_f1 from the official SQuAD 2.0 evaluation script (v1.1 plus: empty = empty)."""
+    p, g = _squad_normalize(pred).split(), _squad_normalize(gold).split()
+    if not p or not g:
+        return float(p == g)
     common = Counter(p) & Counter(g)
     same = sum(common.values())
     if same == 0:
@@ -106,6 +153,10 @@ def _squad_f1(pred: str, gold: str) -> float:
 @pytest.mark.parametrize(
     ("pred", "gold"),
     [
+        ("the Denver Broncos " * 40 + "won, the game", "Denver Broncos"),
+        ("an answer " + "with many words, the end. " * 30, "the many words of an answer"),
+        ("Denver", "the Denver Broncos " * 40),
+        ("the a an", "the"),
         ("the Denver Broncos", "Denver Broncos"),
         ("Broncos won", "Denver Broncos"),
         ("Santa Clara, California", "Levi's Stadium in Santa Clara"),
