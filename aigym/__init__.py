@@ -1,1 +1,110 @@
-"""aigym: which model, for which task, at what cost?"""
+"""aigym: which model, for which task, at what cost? Answered with data.
+
+The names below are the public API; each lives in one layer (see README, "The house"):
+
+    >>> import aigym
+    >>> store = aigym.open_store("runs/")                      # doctest: +SKIP
+    >>> registry = aigym.get_model_registry()
+    >>> registry.get("gpt-4o").id
+    'openai/gpt-4o'
+
+Submodules load on first use, so `import aigym` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# name -> defining module; resolved lazily by __getattr__ (PEP 562).
+_EXPORTS: dict[str, str] = {
+    "ABTestError": "aigym.errors",
+    "AigymError": "aigym.errors",
+    "BudgetExceededError": "aigym.errors",
+    "BufferedWriter": "aigym.store",
+    "Durability": "aigym.store",
+    "Execution": "aigym.records",
+    "Feedback": "aigym.records",
+    "ModelCapability": "aigym.registry",
+    "ModelRegistry": "aigym.registry",
+    "ModelSpec": "aigym.registry",
+    "ParquetStore": "aigym.store",
+    "ProviderError": "aigym.errors",
+    "SampleStats": "aigym.stats",
+    "SchemaError": "aigym.errors",
+    "ScoreRecord": "aigym.records",
+    "ScoringError": "aigym.errors",
+    "StatsConfig": "aigym.stats",
+    "StoreError": "aigym.errors",
+    "TaskMetrics": "aigym.records",
+    "TaskType": "aigym.records",
+    "UnknownExecutionError": "aigym.errors",
+    "UnknownModelError": "aigym.errors",
+    "ValidationError": "aigym.errors",
+    "get_model_registry": "aigym.registry",
+    "new_id": "aigym.records",
+    "open_store": "aigym._api",
+}
+
+__all__ = [
+    "ABTestError",
+    "AigymError",
+    "BudgetExceededError",
+    "BufferedWriter",
+    "Durability",
+    "Execution",
+    "Feedback",
+    "ModelCapability",
+    "ModelRegistry",
+    "ModelSpec",
+    "ParquetStore",
+    "ProviderError",
+    "SampleStats",
+    "SchemaError",
+    "ScoreRecord",
+    "ScoringError",
+    "StatsConfig",
+    "StoreError",
+    "TaskMetrics",
+    "TaskType",
+    "UnknownExecutionError",
+    "UnknownModelError",
+    "ValidationError",
+    "get_model_registry",
+    "new_id",
+    "open_store",
+]
+
+if TYPE_CHECKING:
+    from aigym._api import open_store
+    from aigym.errors import (
+        ABTestError,
+        AigymError,
+        BudgetExceededError,
+        ProviderError,
+        SchemaError,
+        ScoringError,
+        StoreError,
+        UnknownExecutionError,
+        UnknownModelError,
+        ValidationError,
+    )
+    from aigym.records import Execution, Feedback, ScoreRecord, TaskMetrics, TaskType, new_id
+    from aigym.registry import ModelCapability, ModelRegistry, ModelSpec, get_model_registry
+    from aigym.stats import SampleStats, StatsConfig
+    from aigym.store import BufferedWriter, Durability, ParquetStore
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aigym' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

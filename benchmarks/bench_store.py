@@ -141,6 +141,8 @@ def part(name: str) -> dict[str, Any]:
     import duckdb
     import polars as pl
 
+    from aigym.stats import grouped_quantiles
+
     quant = name.endswith("-q")
     if name.startswith("polars"):
         store = ParquetStore(STORE_10M)
@@ -157,18 +159,15 @@ def part(name: str) -> dict[str, Any]:
                 pl.col("prompt_tokens").sum().alias("prompt_tokens"),
                 pl.col("completion_tokens").sum().alias("completion_tokens"),
             ]
-            if quant:
-                aggs += [
-                    pl.col("latency_ms").quantile(0.5, "linear").alias("p50_latency"),
-                    pl.col("latency_ms").quantile(0.95, "linear").alias("p95_latency"),
-                ]
-            df = (
-                store.scan("executions")
-                .group_by("model_id", "task_type")
-                .agg(aggs)
-                .sort("model_id", "task_type")
-                .collect()
-            )
+            lf = store.scan("executions")
+            if quant:  # aigym's exact grouped quantiles (aigym.stats.grouped_quantiles)
+                names = ["p50_latency", "p95_latency"]
+                df = grouped_quantiles(
+                    lf, ["model_id", "task_type"], "latency_ms", [0.5, 0.95], aggs=aggs, names=names
+                )
+            else:
+                df = lf.group_by("model_id", "task_type").agg(aggs).collect()
+            df = df.sort("model_id", "task_type")
             return df.rows()
 
     else:

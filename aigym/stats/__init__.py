@@ -46,6 +46,7 @@ from aigym.stats._proportions import (
     two_proportion_z,
     wilson_interval,
 )
+from aigym.stats._quantiles import exact_quantile, grouped_quantiles
 from aigym.stats._ranks import mann_whitney, wilcoxon
 from aigym.stats._ratio import ratio_delta
 from aigym.stats._records import (
@@ -88,11 +89,13 @@ __all__ = [
     "bayes_proportions",
     "benjamini_hochberg",
     "compare_arms",
+    "exact_quantile",
     "fisher_exact",
     "format_interval",
     "format_p_value",
     "gaussian_posterior",
     "geometric_mean_ratio",
+    "grouped_quantiles",
     "holm",
     "mann_whitney",
     "mcnemar",

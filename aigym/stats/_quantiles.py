@@ -1,0 +1,67 @@
+"""Exact grouped quantiles in one pass, faster than a per-group sort.
+
+polars' grouped `quantile` sorts every group; here one `group_by` gathers each group's values
+(next to any other aggregates of the same query) and `numpy.partition` selects the order
+statistics in linear time. Interpolation is "linear" (numpy's default, DuckDB's
+`quantile_cont`, R type 7), so results equal theirs exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from aigym.errors import ValidationError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["exact_quantile", "grouped_quantiles"]
+
+
+def exact_quantile(values: np.ndarray, qs: Sequence[float]) -> list[float]:
+    """Linear-interpolation quantiles of `values` (NaN for an empty array)."""
+    for q in qs:
+        if not 0.0 <= q <= 1.0:
+            raise ValidationError("q", q, "quantiles must lie in [0, 1]")
+    n = len(values)
+    if n == 0:
+        return [float("nan")] * len(qs)
+    pos = [(n - 1) * q for q in qs]
+    ks = sorted({int(np.floor(p)) for p in pos} | {int(np.ceil(p)) for p in pos})
+    part = np.partition(values, ks)
+    out = []
+    for p in pos:
+        lo, hi = int(np.floor(p)), int(np.ceil(p))
+        out.append(float(part[lo] + (part[hi] - part[lo]) * (p - lo)))
+    return out
+
+
+def grouped_quantiles(
+    frame: pl.LazyFrame | pl.DataFrame,
+    by: Sequence[str],
+    column: str,
+    qs: Sequence[float],
+    *,
+    aggs: Sequence[pl.Expr] = (),
+    names: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """`frame.group_by(by).agg(*aggs)` plus exact quantiles of `column` (nulls skipped).
+
+    The quantile columns are named `names` (default `"{column}_p{100*q:g}"`).
+    """
+    import polars as pl
+
+    names = list(names) if names is not None else [f"{column}_p{100 * q:g}" for q in qs]
+    if len(names) != len(qs):
+        raise ValidationError("names", names, "give one name per quantile")
+    tmp = "__values__"
+    df = frame.lazy().group_by(*by).agg(*aggs, pl.col(column).drop_nulls().alias(tmp)).collect()
+    rows = [exact_quantile(v.to_numpy(), qs) for v in df[tmp]]
+    quant = {
+        name: pl.Series(name, [r[i] for r in rows], dtype=pl.Float64).fill_nan(None)
+        for i, name in enumerate(names)
+    }
+    return df.drop(tmp).with_columns(**quant)
