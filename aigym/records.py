@@ -301,14 +301,15 @@ class TaskMetrics:
 
     Only the spec's fields are required; the rest default to "not known". `cost_usd` may be a
     `Decimal` (as `ModelSpec.calculate_cost` returns) or a float. `quality_score` is 0-100 or
-    None for unscored.
+    None for unscored. `latency_ms` is None only when it was never measured (e.g. outcomes
+    imported from a published benchmark table): unknown is null, never 0.
     """
 
     model_id: str
     task_type: str
     prompt_tokens: int
     completion_tokens: int
-    latency_ms: float
+    latency_ms: float | None
     cost_usd: Decimal | float
     quality_score: float | None = None
     user_approved: bool | None = None
@@ -341,7 +342,7 @@ class Execution:
     task_type: str
     prompt_tokens: int
     completion_tokens: int
-    latency_ms: float
+    latency_ms: float | None
     cost_usd: float
     quality_score: float | None = None
     user_approved: bool | None = None
@@ -380,7 +381,7 @@ class Execution:
             raise ValidationError("task_type", self.task_type, "use a normalised TaskType name")
         _int("prompt_tokens", self.prompt_tokens)
         _int("completion_tokens", self.completion_tokens)
-        _float("latency_ms", self.latency_ms)
+        _float("latency_ms", self.latency_ms, nullable=True)
         _float("cost_usd", self.cost_usd)
         _float("quality_score", self.quality_score, nullable=True, hi=100.0)
         _bool("user_approved", self.user_approved)

@@ -143,7 +143,6 @@ EXECUTIONS: Final = TableSchema(
         "task_type",
         "prompt_tokens",
         "completion_tokens",
-        "latency_ms",
         "cost_usd",
         "status",
     ),

@@ -175,7 +175,11 @@ class ParquetStore:
                 groups.append((int(day), checked.take(pa.array(idx))))
         meta = spec.with_metadata().metadata
         return [
-            (_partition(day), _batch_name(part.column(spec.id_column)), part.replace_schema_metadata(meta))
+            (
+                _partition(day),
+                _batch_name(part.column(spec.id_column)),
+                part.replace_schema_metadata(meta),
+            )
             for day, part in groups
         ]
 

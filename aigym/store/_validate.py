@@ -318,7 +318,9 @@ def _check_rows(table: TableSchema, t: pa.Table, model_check: ModelCheck | None)
     if "task_type" in names:
         for v in pc.unique(t.column("task_type")).to_pylist():
             if TaskType(v) != v:
-                raise ValidationError("task_type", v, f"use the normalised name {str(TaskType(v))!r}")
+                raise ValidationError(
+                    "task_type", v, f"use the normalised name {str(TaskType(v))!r}"
+                )
     if "value" in names and "unscored_reason" in names:
         silent = pc.and_(pc.is_null(t.column("value")), pc.is_null(t.column("unscored_reason")))
         _fail("unscored_reason", t.column("value"), silent, "an unscored row must say why")
