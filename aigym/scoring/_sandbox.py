@@ -20,8 +20,10 @@ table. So there are two modes:
   does limit, and the harness only sets rlimits.
 
 Limits: RLIMIT_AS, RLIMIT_CPU, RLIMIT_NPROC, RLIMIT_FSIZE (which also caps the captured
-output file), RLIMIT_NOFILE, no core files, and a wall clock that kills the namespace's pid 1
-(the kernel then kills everything in it) and the process group.
+output file), RLIMIT_NOFILE, no core files, and a wall clock. The harness runs as the
+namespace's pid 1 (`--as-pid-1`) and runs the tests in a forked child (pid 1 ignores
+SIGXCPU); on a timeout pid 1 is killed, the kernel kills the rest of the namespace, and bwrap
+returns only when it is empty, so a returned call leaves no process behind.
 
 Without a usable bwrap the runner refuses (ScoringError naming the install command) unless
 `allow_unsandboxed=True`, which keeps rlimits and the wall clock but isolates nothing.
@@ -143,7 +145,9 @@ def _root_binds(prefix: str, exe: str) -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    for path in dict.fromkeys([prefix, os.path.dirname(exe)]):
+    exe_dir = os.path.dirname(exe)
+    paths = [prefix] if exe_dir.startswith(prefix.rstrip("/") + "/") else [prefix, exe_dir]
+    for path in paths:
         if path == "/usr" or path.startswith("/usr/"):
             continue
         parents = list(reversed(Path(path).parents))[1:]  # without "/"
@@ -241,11 +245,12 @@ def _probe(bwrap: str) -> tuple[SandboxMode | None, str]:
 
 
 def _namespace_init(info_r: int, monitor: int, timeout: float) -> int | None:
-    """A pidfd for the sandbox's pid 1, read from bwrap's --info-fd (None if unavailable).
+    """A pidfd for the sandbox's pid 1 (the harness), from bwrap's --info-fd, or None.
 
-    bwrap itself exits as soon as the command does, while its pid 1 is still tearing the
-    namespace down; waiting on this pidfd is what makes "returned" mean "all gone". The
-    pidfd is checked to be a child of our bwrap, so a reused pid is never signalled.
+    On a timeout this pid 1 is what gets killed: the kernel then kills everything in its pid
+    namespace, and bwrap (which waits for it under --as-pid-1) reaps it, so no zombie is
+    left to the host's init. The pidfd is checked to be a child of our bwrap, so a reused
+    pid is never signalled.
     """
     buf = b""
     deadline = time.monotonic() + timeout
