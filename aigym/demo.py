@@ -74,7 +74,7 @@ def replay_routellm(store: ParquetStore, path: Path = DATA) -> int:
     with store.writer() as w:
         for batch in table.to_batches(max_chunksize=10_000):
             w.add_table(pa.Table.from_batches([batch]))
-    return table.num_rows
+    return int(table.num_rows)
 
 
 def summary(store: ParquetStore) -> pl.DataFrame:
