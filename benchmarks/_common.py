@@ -131,7 +131,8 @@ def run_part(script: Path, part: str, *args: str) -> dict[str, Any]:
 
 
 def ratio_line(label: str, ours: float, base: float, unit: str, target: str) -> str:
-    return f"{label:<58} {ours:>10.3f} {unit} vs {base:>10.3f} {unit}  ratio {ours / base:5.2f}  ({target})"
+    line = f"{label:<58} {ours:>10.3f} {unit} vs {base:>10.3f} {unit}"
+    return f"{line}  ratio {ours / base:5.2f}  ({target})"
 
 
 def build_10m() -> Path:

@@ -57,7 +57,7 @@ def bench_append(n: int, runs: int) -> None:
             for b in batches
         ]
 
-        def bare() -> None:
+        def bare(dated: list[pa.Table] = dated) -> None:
             d = Path(tempfile.mkdtemp(dir=DATA))
             for i, b in enumerate(dated):
                 pads.write_dataset(
@@ -71,7 +71,7 @@ def bench_append(n: int, runs: int) -> None:
                 )
             shutil.rmtree(d)
 
-        def ours() -> None:
+        def ours(batches: list[pa.Table] = batches) -> None:
             d = Path(tempfile.mkdtemp(dir=DATA))
             store = ParquetStore(d, durability="fsync")
             with store.writer() as w:  # acknowledged when the block exits
