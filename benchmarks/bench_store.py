@@ -133,7 +133,10 @@ select model_id, task_type, count(*) as n,
 from read_parquet('{root}/executions/*/*.parquet', hive_partitioning = true)
 group by model_id, task_type order by model_id, task_type
 """
-QUANTILES = ", quantile_cont(latency_ms, 0.5) as p50_latency, quantile_cont(latency_ms, 0.95) as p95_latency"
+QUANTILES = (
+    ", quantile_cont(latency_ms, 0.5) as p50_latency"
+    ", quantile_cont(latency_ms, 0.95) as p95_latency"
+)
 
 
 def part(name: str) -> dict[str, Any]:

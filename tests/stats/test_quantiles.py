@@ -35,8 +35,8 @@ def test_grouped_quantiles_match_duckdb_quantile_cont() -> None:
         df.lazy(), ["g", "h"], "x", [0.5, 0.95], aggs=[pl.len().alias("n")]
     ).sort("g", "h")
     theirs = duckdb.sql(
-        "select g, h, count(*) as n, quantile_cont(x, 0.5) as x_p50, quantile_cont(x, 0.95) as x_p95 "
-        "from df group by g, h order by g, h"
+        "select g, h, count(*) as n, quantile_cont(x, 0.5) as x_p50, "
+        "quantile_cont(x, 0.95) as x_p95 from df group by g, h order by g, h"
     ).fetchall()
     assert ours.columns == ["g", "h", "n", "x_p50", "x_p95"]
     for mine, ref in zip(ours.rows(), theirs, strict=True):
