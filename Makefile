@@ -4,7 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.aigym-installed
 
-.PHONY: install test lint typecheck pytest demo bench bench-store clean
+.PHONY: install system-deps test lint typecheck pytest demo bench clean
+
+# Debian packages: bubblewrap isolates generated code in the code-execution scorer.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@command -v bwrap >/dev/null || ( $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends bubblewrap )
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +21,7 @@ $(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) system-deps
 
 lint: install
 	$(BIN)/ruff check aigym tests benchmarks
@@ -24,8 +30,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The sandbox tests must run (not skip) under `make test`.
 pytest: install
-	$(BIN)/python -m pytest
+	AIGYM_REQUIRE_SANDBOX=1 $(BIN)/python -m pytest
 
 test: lint typecheck pytest
 
@@ -34,6 +41,7 @@ demo: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_scoring.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
