@@ -1,0 +1,46 @@
+"""A/B tests of models: live traffic splits kept in the store, and offline comparisons.
+
+    >>> from aigym.abtest import ABTestConfig, get_ab_test_manager
+    >>> manager = get_ab_test_manager()
+    >>> config = ABTestConfig("claude_vs_gpt4_emails", "email_writing",
+    ...     "anthropic/claude-3.5-sonnet", "openai/gpt-4o", traffic_split=0.5)
+    >>> manager.create_test(store, config)                          # doctest: +SKIP
+    >>> variant, model = manager.assign_variant(store, "claude_vs_gpt4_emails", unit_id="user-42")
+    ...                                                             # doctest: +SKIP
+    >>> manager.record_variant_result(store, "claude_vs_gpt4_emails", variant,
+    ...     quality_score=89.5, cost_usd=0.0234, unit_id="user-42")  # doctest: +SKIP
+    >>> manager.analyze_test(store, "claude_vs_gpt4_emails").winner  # doctest: +SKIP
+    'inconclusive'
+
+Variant "a" is the control, "b" the challenger; effects are always B - A, and "better" follows
+the metric (lower for cost and latency). `compare_models` compares two or more models on
+bake-off data already in the store, paired on shared prompts when there are any.
+"""
+
+from aigym.abtest._analysis import ENGINES, ABTestResult, Engine, Winner
+from aigym.abtest._compare import Method, ModelComparison, ModelComparisonRow, compare_models
+from aigym.abtest._config import METRICS, ABTestConfig, Metric, MetricKind, get_metric
+from aigym.abtest._manager import ABTestManager, get_ab_test_manager
+from aigym.abtest._state import ABTestInfo
+from aigym.abtest._tables import AB_ASSIGNMENTS, AB_TESTS
+
+__all__ = [
+    "AB_ASSIGNMENTS",
+    "AB_TESTS",
+    "ENGINES",
+    "METRICS",
+    "ABTestConfig",
+    "ABTestInfo",
+    "ABTestManager",
+    "ABTestResult",
+    "Engine",
+    "Method",
+    "Metric",
+    "MetricKind",
+    "ModelComparison",
+    "ModelComparisonRow",
+    "Winner",
+    "compare_models",
+    "get_ab_test_manager",
+    "get_metric",
+]

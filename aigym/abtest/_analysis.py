@@ -1,0 +1,407 @@
+"""From per-variant statistics to a winner, a confidence level and a plain-language advice.
+
+Decision rules (both engines): a winner is called only when each variant has at least
+`min_sample_size` units with a result and the sample-ratio check passes; then
+
+- engine "frequentist": the two-sided p-value of B - A is below 1 - confidence (Welch t for
+  means, two-proportion z for rates or Fisher's exact test when an arm has fewer than 5
+  successes or failures, the delta method when results were aggregated to units), and the
+  sign of the effect says which variant is better. `confidence_level` = 100 * (1 - p).
+- engine "bayesian": P(B better) from the posterior (Gaussian on B - A with a flat prior for
+  means and unit-level ratios, Beta-Binomial with uniform priors for rates) is at least
+  `confidence` (B wins) or at most 1 - confidence (A wins). `confidence_level` = 100 *
+  max(P(B better), P(A better)): the chance that the variant ahead is really the better one.
+
+"Better" follows the metric: lower is better for cost, latency and token counts, and effects
+are always B - A.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from aigym.abtest._config import ABTestConfig, Metric
+from aigym.abtest._data import ArmData, ArmStats
+from aigym.abtest._state import ABTestInfo
+from aigym.errors import ValidationError
+from aigym.stats import (
+    BayesianResult,
+    Direction,
+    FrequentistResult,
+    ProportionStats,
+    RatioStats,
+    SampleStats,
+    SrmResult,
+    StatsConfig,
+    bayes_means,
+    bayes_proportions,
+    fisher_exact,
+    format_interval,
+    format_p_value,
+    gaussian_posterior,
+    mean_interval,
+    ratio_delta,
+    sample_ratio_mismatch,
+    sample_size_means,
+    sample_size_proportions,
+    two_proportion_z,
+    welch_t,
+    wilson_interval,
+)
+
+Engine = Literal["bayesian", "frequentist"]
+Winner = Literal["a", "b", "inconclusive"]
+ENGINES: tuple[Engine, ...] = ("bayesian", "frequentist")
+
+
+@dataclass(frozen=True, slots=True)
+class ABTestResult:
+    """The analysis of one test: winner, confidence, effect B - A and advice.
+
+    `winner` is "a", "b" or "inconclusive". `confidence_level` is in percent: 100 * (1 - p)
+    for the frequentist engine, 100 * P(the variant ahead is better) for the Bayesian one
+    (NaN when nothing could be computed). `p_value` is set by the frequentist engine only and
+    `chance_to_win` (P(B better than A)) by the Bayesian one. `effect` and `interval` are
+    B - A in the metric's units (the interval is a confidence or credible interval at
+    `confidence`); `lift` is (B - A) / |A|. `variant_a` / `variant_b` hold `model_id`,
+    `sample_size` (units with a result), `results`, `assigned_units`, `mean` and `interval`.
+    `srm` tests assigned units against the intended split; `missing_results` tests whether
+    the share of assigned units that came back with a result differs between variants (one
+    model failing or timing out more often). Either at p < 0.001 blocks a winner.
+    `flags` lists what held a decision back or needs action: "no_data", "srm",
+    "missing_results", "min_sample_size", "max_duration".
+    """
+
+    test_name: str
+    status: Literal["active", "stopped"]
+    engine: Engine
+    metric: str
+    direction: Direction
+    winner: Winner
+    confidence_level: float
+    p_value: float | None
+    chance_to_win: float | None
+    effect: float
+    interval: tuple[float, float]
+    lift: float
+    confidence: float
+    method: str
+    variant_a: dict[str, Any]
+    variant_b: dict[str, Any]
+    srm: SrmResult
+    missing_results: FrequentistResult | None
+    days_running: float
+    unit_level: bool
+    flags: tuple[str, ...]
+    recommendation: str
+    details: FrequentistResult | BayesianResult | None = None
+
+
+def check_engine(engine: object) -> Engine:
+    """ "bayesian" or "frequentist"."""
+    for e in ENGINES:
+        if engine == e:
+            return e
+    raise ValidationError("engine", engine, "use 'bayesian' or 'frequentist'")
+
+
+def _arm_summary(config: ABTestConfig, arms: ArmData, variant: str, conf: float) -> dict[str, Any]:
+    stats = arms.stats.get(variant)
+    mean, interval = math.nan, (math.nan, math.nan)
+    if isinstance(stats, ProportionStats):
+        est = wilson_interval(stats, conf)
+        mean, interval = est.estimate, est.interval
+    elif isinstance(stats, SampleStats):
+        est = mean_interval(stats, conf)
+        mean, interval = est.estimate, est.interval
+    elif isinstance(stats, RatioStats):
+        mean = stats.mean
+        if stats.standard_error > 0:  # flat-prior normal interval = delta-method Wald interval
+            interval = gaussian_posterior(mean, stats.standard_error, StatsConfig(conf)).interval
+    return {
+        "variant": variant,
+        "model_id": config.model_of(variant),
+        "sample_size": arms.units[variant],
+        "results": arms.results[variant],
+        "assigned_units": arms.assigned[variant],
+        "mean": mean,
+        "interval": interval,
+    }
+
+
+def _run(
+    a: ArmStats, b: ArmStats, engine: Engine, cfg: StatsConfig
+) -> FrequentistResult | BayesianResult:
+    if isinstance(a, ProportionStats) and isinstance(b, ProportionStats):
+        if engine == "bayesian":
+            return bayes_proportions(a, b, cfg)
+        z = two_proportion_z(a, b, cfg)
+        return fisher_exact(a, b, cfg) if z.status == "small_sample" else z
+    if isinstance(a, RatioStats) and isinstance(b, RatioStats):
+        freq = ratio_delta(a, b, cfg)
+        if engine == "frequentist":
+            return freq
+        if freq.status != "ok":
+            nan = math.nan
+            return BayesianResult(
+                "gaussian", freq.status, freq.baseline, freq.treatment, nan, (nan, nan), nan,
+                nan, nan, nan, "absolute", cfg.confidence, cfg.direction,
+            )  # fmt: skip
+        return gaussian_posterior(
+            freq.effect, freq.standard_error, cfg, baseline=freq.baseline, treatment=freq.treatment
+        )
+    assert isinstance(a, SampleStats) and isinstance(b, SampleStats)
+    return bayes_means(a, b, cfg) if engine == "bayesian" else welch_t(a, b, cfg)
+
+
+def _leader(res: FrequentistResult | BayesianResult | None, conf: float) -> tuple[Winner, float]:
+    """(the variant the data favour, or "inconclusive"; confidence level in percent)."""
+    if res is None:
+        return "inconclusive", math.nan
+    if isinstance(res, BayesianResult):
+        c = res.chance_to_win
+        if math.isnan(c):
+            return "inconclusive", math.nan
+        level = 100.0 * max(c, 1.0 - c)
+        if c >= conf:
+            return "b", level
+        return ("a", level) if c <= 1.0 - conf else ("inconclusive", level)
+    p = res.p_value
+    if math.isnan(p):
+        return "inconclusive", math.nan
+    level = 100.0 * (1.0 - p)
+    if p >= 1.0 - conf or res.effect == 0:
+        return "inconclusive", level
+    b_better = res.effect > 0 if res.direction == "higher_is_better" else res.effect < 0
+    return ("b" if b_better else "a"), level
+
+
+def _amount(metric: Metric, x: float) -> str:
+    if metric.kind == "proportion":
+        return f"{100 * abs(x):.3g} percentage points"
+    if metric.unit == "USD":
+        return f"${abs(x):.4g}"
+    return f"{abs(x):.4g}" + (f" {metric.unit}" if metric.unit else "")
+
+
+def _interval(metric: Metric, interval: tuple[float, float]) -> str:
+    scale = 100.0 if metric.kind == "proportion" else 1.0
+    text = format_interval((interval[0] * scale, interval[1] * scale))
+    return text + (" pp" if metric.kind == "proportion" else "")
+
+
+def _pct(x: float) -> str:
+    """A percentage that never rounds a near-certainty up to 100% (or down to 0%)."""
+    if x > 99.9:
+        return "> 99.9%"
+    if x < 0.1:
+        return "< 0.1%"
+    return f"{x:.1f}%"
+
+
+def _p(p: float) -> str:
+    text = format_p_value(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def _evidence(res: FrequentistResult | BayesianResult, level: float) -> str:
+    if isinstance(res, BayesianResult):
+        return f"chance B is better {_pct(100 * res.chance_to_win)}, confidence {_pct(level)}"
+    return f"{_p(res.p_value)}, confidence {_pct(level)}"
+
+
+def _extra_units(config: ABTestConfig, arms: ArmData) -> str:
+    need = {v: max(0, config.min_sample_size - arms.units[v]) for v in ("a", "b")}
+    share = {"a": 1.0 - config.traffic_split, "b": config.traffic_split}
+    total = max(math.ceil(need[v] / share[v]) for v in ("a", "b"))
+    return (
+        f"Collect more data: A has {arms.units['a']:,} and B {arms.units['b']:,} units with a "
+        f"result, and min_sample_size is {config.min_sample_size:,} per variant, so "
+        f"{need['a']:,} more are needed for A and {need['b']:,} more for B (about {total:,} "
+        f"more assignments at the {100 * config.traffic_split:g}% split to B)."
+    )
+
+
+def _units_for_power(config: ABTestConfig, arms: ArmData, res: Any, conf: float) -> str:
+    """How many units per variant would detect the observed difference (80% power)."""
+    a, b = arms.stats.get("a"), arms.stats.get("b")
+    ratio = config.traffic_split / (1.0 - config.traffic_split)
+    try:
+        if isinstance(a, ProportionStats) and isinstance(b, ProportionStats):
+            if a.mean == b.mean:
+                return ""
+            plan = sample_size_proportions(a.mean, b.mean, ratio=ratio, alpha=1.0 - conf)
+        elif isinstance(a, SampleStats) and isinstance(b, SampleStats):
+            sd = math.sqrt((a.variance + b.variance) / 2.0)
+            if not res.effect or not sd > 0:
+                return ""
+            plan = sample_size_means(res.effect, sd, ratio=ratio, alpha=1.0 - conf)
+        else:
+            return ""
+    except ValidationError:
+        return ""
+    if not math.isfinite(plan.n_a) or plan.n_a > 1e9:
+        return " A difference this small would need more than a billion units per variant."
+    return (
+        f" To detect a difference this size with 80% power would take about "
+        f"{plan.n_a_required:,} units for A and {plan.n_b_required:,} for B."
+    )
+
+
+def _srm_text(srm: SrmResult, config: ABTestConfig) -> str:
+    a, b = srm.observed
+    return (
+        f"Do not trust this test: sample ratio mismatch (A {a:,} vs B {b:,} assigned units "
+        f"against an intended {100 * (1 - config.traffic_split):g}/"
+        f"{100 * config.traffic_split:g} split, {_p(srm.p_value)}). Usually one "
+        "model failed or timed out more often, or assignments were not logged before the call; "
+        "fix the cause and run a new test under a new name."
+    )
+
+
+def _missing_text(check: FrequentistResult) -> str:
+    return (
+        f"Do not trust this test yet: A returned a result for {_pct(100 * check.baseline)} of "
+        f"its assigned units and B for {_pct(100 * check.treatment)} ({_p(check.p_value)}). "
+        "Usually one model fails or times out more often, so the units with results are no "
+        "longer comparable; compare error rates, fix the failing side, then re-analyse."
+    )
+
+
+def _missing_results(arms: ArmData, cfg: StatsConfig) -> FrequentistResult | None:
+    """Does the share of assigned units with a result differ between variants?"""
+    got, sent = arms.units, arms.assigned
+    if not all(0 < got[v] <= sent[v] for v in ("a", "b")):
+        return None  # no assignment log, or results from units that were never logged
+    a, b = ProportionStats(sent["a"], got["a"]), ProportionStats(sent["b"], got["b"])
+    z = two_proportion_z(a, b, cfg)
+    return fisher_exact(a, b, cfg) if z.status == "small_sample" else z
+
+
+def _optimises(metric: Metric) -> str:
+    if metric.lower_is_better and metric.name in ("cost", "cost_usd", "latency", "latency_ms"):
+        what = "total spend" if metric.column == "cost_usd" else "average wait"
+        return (
+            f" This optimises the mean ({what}); for a typical request compare medians with "
+            "compare_models(..., method='rank')."
+        )
+    return ""
+
+
+def _verdict(
+    info: ABTestInfo, winner: Winner, res: Any, level: float, conf: float, arms: ArmData
+) -> str:
+    metric, config = info.config.metric, info.config
+    if winner in ("a", "b"):
+        up = "higher" if res.effect > 0 else "lower"
+        model = config.model_of(winner)
+        verb = "Roll out B" if winner == "b" else "Keep A"
+        return (
+            f"{verb} ({model}): B's {metric.label} is "
+            f"{_amount(metric, res.effect)} {up} than A's (B - A, {100 * conf:g}% interval "
+            f"{_interval(metric, res.interval)}; {_evidence(res, level)})." + _optimises(metric)
+        )
+    if res is not None and res.status == "zero_variance":
+        if res.baseline == res.treatment:
+            return (
+                f"No difference: both variants gave the same {metric.label} on every result. "
+                "Keep A (the control) unless B is better on something else."
+            )
+        return (
+            f"No test applies: every result within a variant has the same value (A "
+            f"{res.baseline:.4g}, B {res.treatment:.4g}); check that the metric is recorded."
+        )
+    if res is None or math.isnan(res.effect):
+        return (
+            f"No difference can be estimated from these results ({getattr(res, 'status', '')}): "
+            "both variants need at least two units with varying values."
+        )
+    return (
+        f"Inconclusive: no clear difference in {metric.label} (B - A = "
+        f"{'-' if res.effect < 0 else ''}{_amount(metric, res.effect)}, {100 * conf:g}% interval "
+        f"{_interval(metric, res.interval)}; {_evidence(res, level)}). Keep A (the "
+        "control) unless B is better on something else." + _units_for_power(config, arms, res, conf)
+    )
+
+
+def analyze(
+    info: ABTestInfo,
+    arms: ArmData,
+    engine: Engine,
+    confidence: float,
+    days_running: float,
+) -> ABTestResult:
+    """Decide, and explain the decision, from a test's per-variant statistics."""
+    config, metric = info.config, info.config.metric
+    cfg = StatsConfig(confidence=confidence, direction=metric.direction)
+    observed = [arms.assigned["a"], arms.assigned["b"]]
+    if sum(observed) == 0:  # no assignment log (results recorded directly): check results
+        observed = [arms.units["a"], arms.units["b"]]
+    srm = sample_ratio_mismatch(observed, config.weights)
+    missing = _missing_results(arms, StatsConfig(confidence=1.0 - srm.threshold))
+    a, b = arms.stats.get("a"), arms.stats.get("b")
+    enough = a is not None and b is not None and a.n >= 2 and b.n >= 2
+    res = _run(a, b, engine, cfg) if a is not None and b is not None and enough else None
+    leader, level = _leader(res, confidence)
+    flags: list[str] = []
+    if not enough:
+        flags.append("no_data")
+    if srm.mismatch:
+        flags.append("srm")
+    if missing is not None and missing.significant:
+        flags.append("missing_results")
+    if min(arms.units.values()) < config.min_sample_size:
+        flags.append("min_sample_size")
+    over = days_running > config.max_duration_days
+    if over:
+        flags.append("max_duration")
+    blocked = {"no_data", "srm", "missing_results", "min_sample_size"} & set(flags)
+    winner: Winner = "inconclusive" if blocked else leader
+    if srm.mismatch:
+        text = _srm_text(srm, config)
+    elif missing is not None and missing.significant:
+        text = _missing_text(missing)
+    elif "min_sample_size" in flags:
+        text = _extra_units(config, arms)
+    else:
+        text = _verdict(info, winner, res, level, confidence, arms)
+    if over:
+        then = {
+            "b": " and roll out B.",
+            "a": " and keep A.",
+            "inconclusive": "; more time is unlikely to settle it, so keep A (the control) or "
+            "rethink the comparison.",
+        }[winner]
+        text += (
+            f" The test has run {days_running:.1f} days, past max_duration_days="
+            f"{config.max_duration_days:g}: stop it with stop_test(){then}"
+        )
+    effect = res.effect if res is not None else math.nan
+    base = res.baseline if res is not None else math.nan
+    return ABTestResult(
+        test_name=config.test_name,
+        status=info.status,
+        engine=engine,
+        metric=config.target_metric,
+        direction=metric.direction,
+        winner=winner,
+        confidence_level=level,
+        p_value=res.p_value if isinstance(res, FrequentistResult) else None,
+        chance_to_win=res.chance_to_win if isinstance(res, BayesianResult) else None,
+        effect=effect,
+        interval=res.interval if res is not None else (math.nan, math.nan),
+        lift=effect / abs(base) if base and math.isfinite(base) else math.nan,
+        confidence=confidence,
+        method=res.method if res is not None else "none",
+        variant_a=_arm_summary(config, arms, "a", confidence),
+        variant_b=_arm_summary(config, arms, "b", confidence),
+        srm=srm,
+        missing_results=missing,
+        days_running=days_running,
+        unit_level=arms.unit_level,
+        flags=tuple(flags),
+        recommendation=text,
+        details=res,
+    )

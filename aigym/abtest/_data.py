@@ -1,0 +1,116 @@
+"""Per-variant sufficient statistics of a test's results, in one lazy pass over the store.
+
+The common case (each result its own unit) is a single aggregation over
+`store.scan("executions")` filtered on `ab_test`, projecting only the variant, the metric and
+the unit key. When results carry a unit id (`request_key`, set by `record_variant_result(...,
+unit_id=)`) and a unit has several results, the metric is summed per unit first and compared
+as a ratio of totals (sum of metric / number of results) with delta-method errors: the same
+"mean per result" estimand, with standard errors that respect the unit of randomisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from aigym.abtest._config import Metric
+from aigym.abtest._state import assigned_units
+from aigym.stats import ProportionStats, RatioStats, SampleStats, ratio_stats_by_group
+from aigym.store import ParquetStore
+
+ArmStats = SampleStats | ProportionStats | RatioStats
+VARIANTS = ("a", "b")
+
+
+@dataclass(frozen=True, slots=True)
+class ArmData:
+    """What the analysis needs per variant: results, units, stats and assigned units."""
+
+    results: Mapping[str, int]
+    units: Mapping[str, int]
+    stats: Mapping[str, ArmStats]
+    assigned: Mapping[str, int]
+    unit_level: bool
+
+
+def metric_frame(
+    store: ParquetStore,
+    test_name: str,
+    metric: Metric,
+    since: dt.date,
+    extra: tuple[str, ...] = (),
+) -> pl.LazyFrame:
+    """Rows of one test with a value: `ab_variant`, `value` (Float64) and `extra` columns."""
+    lf = store.scan("executions", since=since).filter(pl.col("ab_test") == test_name)
+    if metric.column != "approved":
+        return lf.select("ab_variant", pl.col(metric.column).cast(pl.Float64).alias("value"),
+                         *extra).drop_nulls("value")  # fmt: skip
+    if store.files("feedback"):  # the latest feedback wins over the record-time verdict
+        cols = dict.fromkeys(("ab_variant", "execution_id", "user_approved", *extra))
+        lf = lf.select(*cols).join(
+            store.latest_feedback().select("execution_id", "feedback_approved"),
+            on="execution_id",
+            how="left",
+        )
+        value = pl.coalesce("feedback_approved", "user_approved")
+    else:
+        value = pl.col("user_approved")
+    keep = dict.fromkeys(("ab_variant", *extra))
+    return lf.select(*keep, value.cast(pl.Float64).alias("value")).drop_nulls("value")
+
+
+def _simple(metric: Metric, n: int, total: float, squares: float) -> ArmStats:
+    if metric.kind == "proportion":
+        return ProportionStats(n, round(total))
+    return SampleStats(n, total, squares)
+
+
+def unit_stats(
+    frame: pl.LazyFrame | pl.DataFrame, unit: pl.Expr, metric: Metric
+) -> dict[str, ArmStats]:
+    """Sum the metric per (variant, unit), then per-variant ratio-of-totals statistics."""
+    per_unit = (
+        frame.lazy()
+        .group_by("ab_variant", unit.alias("_unit"))
+        .agg(pl.col("value").sum().alias("x"), pl.len().cast(pl.Float64).alias("y"))
+    )
+    ratios = {str(k): v for k, v in ratio_stats_by_group(per_unit, "ab_variant", "x", "y").items()
+              if k in VARIANTS}  # fmt: skip
+    if all(r.sum_y == r.n and r.sum_y2 == r.n for r in ratios.values()):
+        # one result per unit everywhere: the ratio of totals is a plain mean (or rate)
+        return {k: _simple(metric, r.n, r.sum_x, r.sum_x2) for k, r in ratios.items()}
+    return dict(ratios)
+
+
+def load_arms(store: ParquetStore, test_name: str, metric: Metric, since: dt.date) -> ArmData:
+    """Sufficient statistics per variant and distinct assigned units, in one collect."""
+    frame = metric_frame(store, test_name, metric, since, ("request_key",))
+    value = pl.col("value")
+    summary = frame.group_by("ab_variant").agg(
+        pl.len().alias("n"),
+        value.sum().alias("sum"),
+        (value * value).sum().alias("squares"),
+        pl.col("request_key").is_not_null().sum().alias("keyed"),
+    )
+    rows, assigned_rows = pl.collect_all([summary, assigned_units(store, test_name, since)])
+    by_variant = {
+        r["ab_variant"]: r for r in rows.iter_rows(named=True) if r["ab_variant"] in VARIANTS
+    }
+    assigned = {r["variant"]: int(r["units"]) for r in assigned_rows.iter_rows(named=True)}
+    results = {v: int(by_variant[v]["n"]) if v in by_variant else 0 for v in VARIANTS}
+    stats: dict[str, ArmStats]
+    if any(r["keyed"] for r in by_variant.values()):
+        keyed = metric_frame(store, test_name, metric, since, ("request_key", "execution_id"))
+        stats = unit_stats(keyed, pl.coalesce("request_key", "execution_id"), metric)
+        unit_level = any(isinstance(s, RatioStats) for s in stats.values())
+    else:
+        stats = {
+            v: _simple(metric, int(r["n"]), float(r["sum"]), float(r["squares"]))
+            for v, r in by_variant.items()
+        }
+        unit_level = False
+    units = {v: stats[v].n if v in stats else 0 for v in VARIANTS}
+    return ArmData(results, units, stats, {v: assigned.get(v, 0) for v in VARIANTS}, unit_level)
