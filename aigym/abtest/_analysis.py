@@ -250,10 +250,10 @@ def _units_for_power(config: ABTestConfig, arms: ArmData, res: Any, conf: float)
     )
 
 
-def _srm_text(srm: SrmResult, config: ABTestConfig) -> str:
+def _srm_text(srm: SrmResult, config: ABTestConfig, counted: str) -> str:
     a, b = srm.observed
     return (
-        f"Do not trust this test: sample ratio mismatch (A {a:,} vs B {b:,} assigned units "
+        f"Do not trust this test: sample ratio mismatch (A {a:,} vs B {b:,} {counted} "
         f"against an intended {100 * (1 - config.traffic_split):g}/"
         f"{100 * config.traffic_split:g} split, {_p(srm.p_value)}). Usually one "
         "model failed or timed out more often, or assignments were not logged before the call; "
@@ -336,9 +336,10 @@ def analyze(
     """Decide, and explain the decision, from a test's per-variant statistics."""
     config, metric = info.config, info.config.metric
     cfg = StatsConfig(confidence=confidence, direction=metric.direction)
-    observed = [arms.assigned["a"], arms.assigned["b"]]
+    observed, counted = [arms.assigned["a"], arms.assigned["b"]], "assigned units"
     if sum(observed) == 0:  # no assignment log (results recorded directly): check results
         observed = [arms.units["a"], arms.units["b"]]
+        counted = "units with results, no assignments logged,"
     srm = sample_ratio_mismatch(observed, config.weights)
     missing = _missing_results(arms, StatsConfig(confidence=1.0 - srm.threshold))
     a, b = arms.stats.get("a"), arms.stats.get("b")
@@ -360,7 +361,7 @@ def analyze(
     blocked = {"no_data", "srm", "missing_results", "min_sample_size"} & set(flags)
     winner: Winner = "inconclusive" if blocked else leader
     if srm.mismatch:
-        text = _srm_text(srm, config)
+        text = _srm_text(srm, config, counted)
     elif missing is not None and missing.significant:
         text = _missing_text(missing)
     elif "min_sample_size" in flags:

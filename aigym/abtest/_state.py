@@ -1,9 +1,9 @@
 """A test's state, folded from its `ab_tests` events, and the unit hashing behind assignment.
 
-The first "created" event of a name wins (two processes racing to create the same name both
-append; the later one sees it lost and raises), and the first "stopped" event of that test
-stops it. Because state is only ever read back from the store, a new store object or a new
-manager in another process sees the same tests.
+The earliest "created" event of a name wins (two processes racing to create the same name
+both append; the later one sees it lost and raises), and the earliest "stopped" event of that
+test (matched by test id) stops it. Because state is only ever read back from the store, a
+new store object or a new manager in another process sees the same tests.
 """
 
 from __future__ import annotations
@@ -77,33 +77,29 @@ def event_row(
 
 
 def load_tests(store: ParquetStore) -> dict[str, ABTestInfo]:
-    """Every test in the store by name, folded from its events in (time, id) order."""
-    rows = store.read(
+    """Every test in the store by name: the earliest creation of each name, then its stop."""
+    events = store.read(
         lambda: store.scan(AB_TESTS.name).drop("date").sort("timestamp", "event_id")
-    ).iter_rows(named=True)
+    )
     tests: dict[str, ABTestInfo] = {}
-    for r in rows:
-        name = r["test_name"]
-        current = tests.get(name)
-        if r["event"] == "created" and current is None:
-            config = ABTestConfig(
-                test_name=name,
-                task_type=r["task_type"],
-                variant_a_model=r["variant_a_model"],
-                variant_b_model=r["variant_b_model"],
-                traffic_split=r["traffic_split"],
-                min_sample_size=r["min_sample_size"],
-                max_duration_days=r["max_duration_days"],
-                target_metric=r["target_metric"],
-            )
-            tests[name] = ABTestInfo(r["test_id"], config, r["timestamp"])
-        elif (
-            r["event"] == "stopped"
-            and current is not None
-            and current.test_id == r["test_id"]
-            and current.stopped_at is None
-        ):
-            tests[name] = ABTestInfo(
+    for r in events.filter(pl.col("event") == "created").iter_rows(named=True):
+        if r["test_name"] in tests:
+            continue  # lost a creation race: the earlier test keeps the name
+        config = ABTestConfig(
+            test_name=r["test_name"],
+            task_type=r["task_type"],
+            variant_a_model=r["variant_a_model"],
+            variant_b_model=r["variant_b_model"],
+            traffic_split=r["traffic_split"],
+            min_sample_size=r["min_sample_size"],
+            max_duration_days=r["max_duration_days"],
+            target_metric=r["target_metric"],
+        )
+        tests[r["test_name"]] = ABTestInfo(r["test_id"], config, r["timestamp"])
+    for r in events.filter(pl.col("event") == "stopped").iter_rows(named=True):
+        current = tests.get(r["test_name"])
+        if current is not None and current.test_id == r["test_id"] and current.stopped_at is None:
+            tests[r["test_name"]] = ABTestInfo(
                 current.test_id, current.config, current.created_at, r["timestamp"], r["reason"]
             )
     return tests
