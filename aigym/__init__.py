@@ -24,16 +24,21 @@ _EXPORTS: dict[str, str] = {
     "AigymError": "aigym.errors",
     "BudgetExceededError": "aigym.errors",
     "BufferedWriter": "aigym.store",
+    "Completion": "aigym.providers",
+    "CompletionRequest": "aigym.providers",
     "Durability": "aigym.store",
     "Execution": "aigym.records",
     "Feedback": "aigym.records",
+    "LocalModelServer": "aigym.providers",
     "ModelCapability": "aigym.registry",
     "ModelRegistry": "aigym.registry",
     "ModelSpec": "aigym.registry",
     "ParquetStore": "aigym.store",
     "ProviderError": "aigym.errors",
+    "ProviderRegistry": "aigym.providers",
     "SampleStats": "aigym.stats",
     "SchemaError": "aigym.errors",
+    "Score": "aigym.scoring",
     "ScoreRecord": "aigym.records",
     "ScoringError": "aigym.errors",
     "StatsConfig": "aigym.stats",
@@ -44,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "UnknownModelError": "aigym.errors",
     "ValidationError": "aigym.errors",
     "get_model_registry": "aigym.registry",
+    "get_quality_scorer": "aigym.scoring",
     "new_id": "aigym.records",
     "open_store": "aigym._api",
 }
@@ -53,16 +59,21 @@ __all__ = [
     "AigymError",
     "BudgetExceededError",
     "BufferedWriter",
+    "Completion",
+    "CompletionRequest",
     "Durability",
     "Execution",
     "Feedback",
+    "LocalModelServer",
     "ModelCapability",
     "ModelRegistry",
     "ModelSpec",
     "ParquetStore",
     "ProviderError",
+    "ProviderRegistry",
     "SampleStats",
     "SchemaError",
+    "Score",
     "ScoreRecord",
     "ScoringError",
     "StatsConfig",
@@ -73,6 +84,7 @@ __all__ = [
     "UnknownModelError",
     "ValidationError",
     "get_model_registry",
+    "get_quality_scorer",
     "new_id",
     "open_store",
 ]
@@ -91,8 +103,10 @@ if TYPE_CHECKING:
         UnknownModelError,
         ValidationError,
     )
+    from aigym.providers import Completion, CompletionRequest, LocalModelServer, ProviderRegistry
     from aigym.records import Execution, Feedback, ScoreRecord, TaskMetrics, TaskType, new_id
     from aigym.registry import ModelCapability, ModelRegistry, ModelSpec, get_model_registry
+    from aigym.scoring import Score, get_quality_scorer
     from aigym.stats import SampleStats, StatsConfig
     from aigym.store import BufferedWriter, Durability, ParquetStore
 
