@@ -278,6 +278,8 @@ def get_cost_analysis(
         savings_tests=tests,
         forecast=_forecast(daily, window, horizon_days, confidence, budget_usd),
         quality_source=source.describe(),
-        by_model_task=by_mt.with_columns(pl.col(pl.Float64).fill_nan(None)),
+        by_model_task=by_mt.with_columns(
+            pl.col(pl.UInt32, pl.UInt64).cast(pl.Int64), pl.col(pl.Float64).fill_nan(None)
+        ),
         message=message,
     )

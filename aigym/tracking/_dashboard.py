@@ -70,7 +70,8 @@ class Dashboard(Result):
         lo, hi = self.quality_interval
         lines = [
             f"Dashboard | {win}",
-            f"  {self.n_executions:,} executions, {self.n_models} models, {self.n_tasks} tasks; "
+            f"  {self.n_executions:,} executions, {self.n_models} model(s), "
+            f"{self.n_tasks} task(s); "
             f"spend {usd(self.total_cost_usd)} ({usd(self.avg_cost_usd)} each)",
             f"  errors {pct(self.error_rate)}; quality {fmt(self.avg_quality_score)} "
             f"[{fmt(lo)}, {fmt(hi)}] ({self.n_unscored:,} unscored); "
@@ -90,6 +91,13 @@ class Dashboard(Result):
                 f"best: {r['best_model'] or 'n/a'}"
             )
         return "\n".join(lines)
+
+
+def _tidy(df: pl.DataFrame) -> pl.DataFrame:
+    """Counts as Int64 and NaN as null, like every other tracker frame."""
+    return df.with_columns(
+        pl.col(pl.UInt32, pl.UInt64).cast(pl.Int64), pl.col(pl.Float64).fill_nan(None)
+    )
 
 
 def _mean(s: str) -> pl.Expr:
@@ -129,14 +137,16 @@ def dashboard(
         .select("model_id", "n_executions", "total_cost_usd", "avg_quality_score", "error_rate",
                 "approval_rate")
     )  # fmt: skip
+    all_days = pl.DataFrame({"date": window.all_days()}, schema={"date": pl.Date})
     trend = (
-        cube.group_by("date")
-        .agg(pl.exclude("model_id", "task_type").sum())
+        all_days.join(cube.group_by("date").agg(pl.exclude("model_id", "task_type").sum()),
+                  on="date", how="left")
+        .with_columns(pl.col("n", "n_error").fill_null(0), pl.col("cost_sum").fill_null(0.0))
         .with_columns(
-            pl.col("n").alias("n_executions"),
+            pl.col("n").cast(pl.Int64).alias("n_executions"),
             pl.col("cost_sum").alias("total_cost_usd"),
-            (pl.col("cost_sum") / pl.col("n")).alias("avg_cost_usd"),
-            rate,
+            pl.when(pl.col("n") > 0).then(pl.col("cost_sum") / pl.col("n")).alias("avg_cost_usd"),
+            pl.when(pl.col("n") > 0).then(rate),
             _mean("avg_quality_score"),
         )
         .sort("date")
@@ -175,9 +185,9 @@ def dashboard(
         n_unscored=int(sums["n_unscored"] or 0),
         approval_rate=100.0 * ratio(int(sums["approved_yes"] or 0), int(sums["approved_n"] or 0)),
         total_tokens=int((sums["prompt_tokens"] or 0) + (sums["completion_tokens"] or 0)),
-        top_models=models,
-        trend=trend,
-        quality_by_task=by_task,
+        top_models=_tidy(models),
+        trend=_tidy(trend),
+        quality_by_task=_tidy(by_task),
         quality_source=source.describe(),
         message=f"{n:,} executions" if n else
         f"no executions in {window}: widen days= or move until=",

@@ -80,10 +80,14 @@ class BudgetForecast(Result):
             f"{usd(self.projected_cost_usd)} ({self.confidence:.0%} PI {usd(lo)} .. {usd(hi)}); "
             f"trend {self.daily_trend_usd:+.4f} $/day over {self.history_days} days of history"
         )
-        if self.budget_usd is not None:
-            on = self.budget_exhausted_on or f"not within {_SEARCH_DAYS} days"
+        if self.budget_usd is not None and self.budget_exhausted_on is None:
+            text += f"\n  budget {usd(self.budget_usd)} lasts beyond {_SEARCH_DAYS} days"
+        elif self.budget_usd is not None:
             early = self.budget_exhausted_earliest or "n/a"
-            text += f"\n  budget {usd(self.budget_usd)} runs out on {on} (as early as {early})"
+            text += (
+                f"\n  budget {usd(self.budget_usd)} runs out on {self.budget_exhausted_on} "
+                f"(as early as {early})"
+            )
         return text
 
 
