@@ -1,16 +1,19 @@
 """From per-variant statistics to a winner, a confidence level and a plain-language advice.
 
 Decision rules (both engines): a winner is called only when each variant has at least
-`min_sample_size` units with a result and the sample-ratio check passes; then
+`min_sample_size` units with a result, the sample-ratio check passes and neither variant lost
+results more often than the other; then
 
 - engine "frequentist": the two-sided p-value of B - A is below 1 - confidence (Welch t for
   means, two-proportion z for rates or Fisher's exact test when an arm has fewer than 5
   successes or failures, the delta method when results were aggregated to units), and the
   sign of the effect says which variant is better. `confidence_level` = 100 * (1 - p).
-- engine "bayesian": P(B better) from the posterior (Gaussian on B - A with a flat prior for
-  means and unit-level ratios, Beta-Binomial with uniform priors for rates) is at least
-  `confidence` (B wins) or at most 1 - confidence (A wins). `confidence_level` = 100 *
-  max(P(B better), P(A better)): the chance that the variant ahead is really the better one.
+- engine "bayesian": P(B better) is at least `confidence` (B wins) or at most
+  1 - confidence (A wins). The posterior is Gaussian on B - A with a flat prior for means and
+  unit-level ratios, and Beta-Binomial with uniform priors for rates (Gaussian once every arm
+  has 10,000 successes and failures: the two then agree to about 1e-5, and the exact sum
+  gets slow). `confidence_level` = 100 * max(P(B better), P(A better)): the chance that the
+  variant ahead is really the better one.
 
 "Better" follows the metric: lower is better for cost, latency and token counts, and effects
 are always B - A.
@@ -54,6 +57,7 @@ from aigym.stats import (
 Engine = Literal["bayesian", "frequentist"]
 Winner = Literal["a", "b", "inconclusive"]
 ENGINES: tuple[Engine, ...] = ("bayesian", "frequentist")
+_EXACT_BELOW = 10_000  # Beta-Binomial below this many successes/failures; Gaussian above
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +140,8 @@ def _run(
 ) -> FrequentistResult | BayesianResult:
     if isinstance(a, ProportionStats) and isinstance(b, ProportionStats):
         if engine == "bayesian":
+            if min(a.successes, a.failures, b.successes, b.failures) >= _EXACT_BELOW:
+                return bayes_means(a.to_sample_stats(), b.to_sample_stats(), cfg)
             return bayes_proportions(a, b, cfg)
         z = two_proportion_z(a, b, cfg)
         return fisher_exact(a, b, cfg) if z.status == "small_sample" else z
@@ -291,9 +297,14 @@ def _optimises(metric: Metric) -> str:
 
 
 def _verdict(
-    info: ABTestInfo, winner: Winner, res: Any, level: float, conf: float, arms: ArmData
+    config: ABTestConfig,
+    metric: Metric,
+    winner: Winner,
+    res: Any,
+    level: float,
+    conf: float,
+    arms: ArmData,
 ) -> str:
-    metric, config = info.config.metric, info.config
     if winner in ("a", "b"):
         up = "higher" if res.effect > 0 else "lower"
         model = config.model_of(winner)
@@ -332,9 +343,15 @@ def analyze(
     engine: Engine,
     confidence: float,
     days_running: float,
+    metric: Metric | None = None,
 ) -> ABTestResult:
-    """Decide, and explain the decision, from a test's per-variant statistics."""
-    config, metric = info.config, info.config.metric
+    """Decide, and explain the decision, from a test's per-variant statistics.
+
+    `metric` defaults to the test's target; another metric (a guardrail such as cost on a
+    quality test) is analysed with the same guards.
+    """
+    config = info.config
+    metric = config.metric if metric is None else metric
     cfg = StatsConfig(confidence=confidence, direction=metric.direction)
     observed, counted = [arms.assigned["a"], arms.assigned["b"]], "assigned units"
     if sum(observed) == 0:  # no assignment log (results recorded directly): check results
@@ -367,7 +384,7 @@ def analyze(
     elif "min_sample_size" in flags:
         text = _extra_units(config, arms)
     else:
-        text = _verdict(info, winner, res, level, confidence, arms)
+        text = _verdict(config, metric, winner, res, level, confidence, arms)
     if over:
         then = {
             "b": " and roll out B.",
@@ -385,7 +402,7 @@ def analyze(
         test_name=config.test_name,
         status=info.status,
         engine=engine,
-        metric=config.target_metric,
+        metric=metric.name,
         direction=metric.direction,
         winner=winner,
         confidence_level=level,

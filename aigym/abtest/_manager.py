@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from aigym.abtest._analysis import ABTestResult, Engine, analyze, check_engine
-from aigym.abtest._config import ABTestConfig
+from aigym.abtest._config import ABTestConfig, get_metric
 from aigym.abtest._data import load_arms
 from aigym.abtest._state import ABTestInfo, event_row, load_tests, unit_hash, variant_for
 from aigym.abtest._tables import AssignmentRow, attach
@@ -263,19 +263,22 @@ class ABTestManager:
         engine: Engine = "bayesian",
         *,
         confidence: float = 0.95,
+        metric: str | None = None,
     ) -> ABTestResult:
         """Winner, confidence, effect B - A and a recommendation for the test's target metric.
 
-        Results buffered by this store object are flushed first. See `ABTestResult` for how
-        `confidence_level` is defined for each engine.
+        `metric` analyses another metric of the same test instead (a guardrail, e.g. "cost"
+        on a quality test). Results buffered by this store object are flushed first. See
+        `ABTestResult` for how `confidence_level` is defined for each engine.
         """
         info = self.get_test(store, test_name)
         eng = check_engine(engine)
         conf = StatsConfig(confidence=confidence).confidence
+        target = info.config.metric if metric is None else get_metric(metric, "metric")
         for table in ("executions", "ab_assignments"):
             store.default_writer(table).flush()
-        arms = load_arms(store, test_name, info.config.metric, info.created_at.date())
-        return analyze(info, arms, eng, conf, info.days_running(self._clock()))
+        arms = load_arms(store, test_name, target, info.created_at.date())
+        return analyze(info, arms, eng, conf, info.days_running(self._clock()), target)
 
 
 _default: ABTestManager | None = None

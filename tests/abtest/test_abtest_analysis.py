@@ -271,3 +271,36 @@ def test_units_with_several_results_are_analysed_per_unit(
     assert bayes.chance_to_win == pytest.approx(
         float(special.ndtr(ref.effect / ref.standard_error))
     )
+
+
+def test_a_guardrail_metric_of_the_same_test(
+    manager: ABTestManager, store: ParquetStore, rng: np.random.Generator
+) -> None:
+    manager.create_test(store, config(min_sample_size=50))
+    for variant, cost in (("a", 0.01), ("b", 0.02)):
+        for q in _normal(rng, 70, 120):
+            c = float(rng.lognormal(np.log(cost), 0.2))
+            manager.record_variant_result(store, NAME, variant, quality_score=q, cost_usd=c)
+    guard = manager.analyze_test(store, NAME, "frequentist", metric="cost")
+    assert guard.metric == "cost" and guard.direction == "lower_is_better"
+    assert guard.winner == "a" and guard.effect > 0
+    assert manager.analyze_test(store, NAME, "frequentist").metric == "quality"
+
+
+def test_large_approval_arms_use_the_gaussian_posterior(
+    manager: ABTestManager, store: ParquetStore
+) -> None:
+    from aigym.abtest._analysis import analyze
+    from aigym.abtest._data import ArmData
+    from aigym.stats import bayes_means
+
+    manager.create_test(store, config(target_metric="approval"))
+    info = manager.get_test(store, NAME)
+    a, b = ProportionStats(50_000, 30_000), ProportionStats(50_000, 30_400)
+    arms = ArmData({"a": a.n, "b": b.n}, {"a": a.n, "b": b.n}, {"a": a, "b": b},
+                   {"a": a.n, "b": b.n}, unit_level=False)  # fmt: skip
+    res = analyze(info, arms, "bayesian", 0.95, 1.0)
+    exact = bayes_proportions(a, b)
+    assert res.method == "gaussian"
+    assert res.chance_to_win == bayes_means(a.to_sample_stats(), b.to_sample_stats()).chance_to_win
+    assert res.chance_to_win == pytest.approx(exact.chance_to_win, abs=1e-4)
