@@ -121,6 +121,7 @@ class CostAnalysis(Result):
     savings_tests: list[Saving]
     forecast: BudgetForecast
     quality_source: str
+    n_unscored: int
     by_model_task: pl.DataFrame
     message: str
 
@@ -162,7 +163,7 @@ class CostAnalysis(Result):
             "  by task:",
             *(f"    {g!r}" for g in self.cost_by_task),
             f"  potential savings (non-inferior quality within {self.savings_margin:g} points; "
-            f"{self.quality_source}):",
+            f"{self.quality_source}; {self.n_unscored:,} successful rows unscored):",
         ]
         if self.potential_savings:
             lines += [f"    {s!r}" for s in self.potential_savings]
@@ -278,6 +279,7 @@ def get_cost_analysis(
         savings_tests=tests,
         forecast=_forecast(daily, window, horizon_days, confidence, budget_usd),
         quality_source=source.describe(),
+        n_unscored=int(cube["n_unscored"].sum()) if cube.height else 0,
         by_model_task=by_mt.with_columns(
             pl.col(pl.UInt32, pl.UInt64).cast(pl.Int64), pl.col(pl.Float64).fill_nan(None)
         ),

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, overload
+from typing import Any, Literal
 
 import polars as pl
 
@@ -290,11 +290,8 @@ class TaskComparison:
     def __len__(self) -> int:
         return len(self.entries)
 
-    @overload
-    def __getitem__(self, key: int) -> ModelStats: ...
-    @overload
-    def __getitem__(self, key: str) -> ModelStats: ...
     def __getitem__(self, key: int | str) -> ModelStats:
+        """By rank position (`comparison[0]` is the best) or by model id."""
         if isinstance(key, str):
             for e in self.entries:
                 if e.model_id == key:

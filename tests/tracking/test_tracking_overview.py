@@ -54,6 +54,7 @@ def test_dashboard_agrees_with_cost_analysis(filled, tracker):
     a = tracker.get_cost_analysis(filled, days=7, until=UNTIL)
     assert d.total_cost_usd == pytest.approx(a.total_cost_usd)
     assert d.n_executions == a.n_executions
+    assert d.n_unscored == a.n_unscored == 3
 
 
 def test_dashboard_empty(store, tracker):
