@@ -1,4 +1,8 @@
-"""Sandbox fixtures: skip (or fail, when AIGYM_REQUIRE_SANDBOX=1 as in CI) without bwrap."""
+"""Sandbox fixtures: skip (or fail, when AIGYM_REQUIRE_SANDBOX=1 as in CI) without bwrap.
+
+`local_models` (the shared llama.cpp server, for the judge tests) comes from
+`aigym.providers.testing`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import os
 import pytest
 
 from aigym.errors import ScoringError
+from aigym.providers.testing import local_models  # noqa: F401
 from aigym.scoring import SandboxMode, check_sandbox
 
 
