@@ -216,7 +216,9 @@ class ABTestManager:
         """Record one result as an execution tagged with the test and variant; returns its id.
 
         The model and task come from the test. `cost_usd=None` prices the tokens with the
-        registry. Pass the `unit_id` given to `assign_variant` when a unit (a user, a session)
+        registry; `latency_ms=None` is stored as 0.0 (the executions table requires a value),
+        so pass it whenever latency matters. `quality_score=None` means unscored: skipped by a
+        quality analysis, never counted as 0. Pass the `unit_id` given to `assign_variant` when a unit (a user, a session)
         has several results: the analysis then aggregates to units. Feedback recorded later
         for the returned execution id overrides `approved`.
         """
@@ -224,10 +226,9 @@ class ABTestManager:
         config = info.config
         model = config.model_of(variant_name)
         target = config.metric.column
-        needed = {"latency_ms": latency_ms, "quality_score": quality_score}
-        if target in needed and needed[target] is None:
+        if target == "latency_ms" and latency_ms is None:  # the store would keep 0.0
             raise ValidationError(
-                target, None, f"test {test_name!r} targets {config.target_metric}: pass {target}"
+                "latency_ms", None, f"test {test_name!r} targets latency: pass latency_ms"
             )
         if cost_usd is None:
             if target == "cost_usd" and prompt_tokens == completion_tokens == 0:
