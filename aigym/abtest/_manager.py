@@ -216,22 +216,17 @@ class ABTestManager:
         """Record one result as an execution tagged with the test and variant; returns its id.
 
         The model and task come from the test. `cost_usd=None` prices the tokens with the
-        registry; `latency_ms=None` is stored as 0.0 (the executions table requires a value),
-        so pass it whenever latency matters. `quality_score=None` means unscored: skipped by a
-        quality analysis, never counted as 0. Pass the `unit_id` given to `assign_variant` when a unit (a user, a session)
-        has several results: the analysis then aggregates to units. Feedback recorded later
-        for the returned execution id overrides `approved`.
+        registry. `quality_score=None` (unscored) and `latency_ms=None` (not measured) are
+        stored as null: an analysis of that metric skips the result, never counts it as 0.
+        Pass the `unit_id` given to `assign_variant` when a unit (a user, a session) has
+        several results: the analysis then aggregates to units. Feedback recorded later for
+        the returned execution id overrides `approved`.
         """
         info = self._active(store, test_name)
         config = info.config
         model = config.model_of(variant_name)
-        target = config.metric.column
-        if target == "latency_ms" and latency_ms is None:  # the store would keep 0.0
-            raise ValidationError(
-                "latency_ms", None, f"test {test_name!r} targets latency: pass latency_ms"
-            )
         if cost_usd is None:
-            if target == "cost_usd" and prompt_tokens == completion_tokens == 0:
+            if config.metric.column == "cost_usd" and prompt_tokens == completion_tokens == 0:
                 raise ValidationError(
                     "cost_usd", None, "this test targets cost: pass cost_usd or the token counts"
                 )
@@ -241,7 +236,7 @@ class ABTestManager:
             task_type=config.task_type,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
-            latency_ms=0.0 if latency_ms is None else latency_ms,
+            latency_ms=latency_ms,
             cost_usd=cost_usd,
             quality_score=quality_score,
             user_approved=approved,

@@ -105,6 +105,7 @@ def test_results_are_tagged_executions(manager: ABTestManager, store: ParquetSto
     assert row["model_id"] == MODEL_B and row["task_type"] == "email_writing"
     assert (row["ab_test"], row["ab_variant"]) == ("claude_vs_gpt4_emails", "b")
     assert row["request_key"] == "user-1"
+    assert row["latency_ms"] is None  # not measured: null, never 0
     # without cost_usd the registry prices the tokens
     eid2 = manager.record_variant_result(
         store, "claude_vs_gpt4_emails", "a", quality_score=80.0, prompt_tokens=1200,
@@ -152,13 +153,13 @@ def test_a_stopped_test_takes_no_more_traffic(manager: ABTestManager, store: Par
 
 
 def test_input_errors_name_the_field(manager: ABTestManager, store: ParquetStore) -> None:
-    manager.create_test(store, config(target_metric="latency"))
+    manager.create_test(store, config(target_metric="cost"))
     name = "claude_vs_gpt4_emails"
     cases: list[tuple[str, Callable[[], object]]] = [
         ("task_type", lambda: manager.assign_variant(store, name, task_type="code_generation")),
         ("unit_id", lambda: manager.assign_variant(store, name, unit_id="")),
-        ("variant_name", lambda: manager.record_variant_result(store, name, "c", latency_ms=1.0)),
-        ("latency_ms", lambda: manager.record_variant_result(store, name, "a", cost_usd=0.1)),
+        ("variant_name", lambda: manager.record_variant_result(store, name, "c", cost_usd=1.0)),
+        ("cost_usd", lambda: manager.record_variant_result(store, name, "a", latency_ms=5.0)),
         ("engine", lambda: manager.analyze_test(store, name, "magic")),  # type: ignore[arg-type]
         ("confidence", lambda: manager.analyze_test(store, name, confidence=95)),
     ]
