@@ -1,0 +1,134 @@
+"""The budget cap: reserve each call's worst case before sending, settle after.
+
+Worst case of one attempt: input tokens bounded by the UTF-8 byte count of the text the
+endpoint will tokenise (as the provider renders it: a base model's few-shot template
+included; a byte-level BPE token covers at least one byte) plus `template_overhead_tokens`
+for chat-template and default-system-prompt tokens, and output bounded by `max_tokens`
+(always sent), priced at the model's registry prices. A call may make `max_retries + 1`
+attempts and every attempt the provider may have processed can be billed, so a call
+reserves that many attempts' worth.
+
+Settling: a success costs its real cost (the provider's reported cost, else tokens x
+prices) plus one attempt's bound for each earlier attempt that may have been billed without
+usage (timeouts after send, 5xx, truncated bodies: `unreported_attempts`); a failure costs
+one bound per such attempt; a call cut off mid-flight (Ctrl-C) costs its whole reservation.
+A new call starts only if settled + reserved + its reservation fits the budget, so the
+provider's bill can never pass the cap while prices hold. When a call does not fit even
+with nothing in flight, the budget is exhausted and the campaign stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+from aigym.providers import CompletionRequest, Provider
+from aigym.registry import ModelSpec
+
+__all__ = ["Budget", "attempt_bound", "input_token_bound", "rendered_input"]
+
+ZERO: Final = Decimal(0)
+
+
+def rendered_input(provider: Provider, request: CompletionRequest) -> str:
+    """The text the endpoint will tokenise for `request` (roles included).
+
+    Asks the provider to build its request body (so a base model's few-shot rendering counts)
+    and falls back to the request's own text for providers without a `build` method.
+    """
+    build = getattr(provider, "build", None)
+    body: Any = None
+    if callable(build):
+        try:
+            out = build(request)
+        except Exception:  # a provider that cannot render offline: use the plain text
+            out = None
+        body = out[1] if isinstance(out, tuple) and len(out) == 2 else out
+    if isinstance(body, Mapping):
+        parts: list[str] = []
+        for name in ("system", "prompt"):
+            if isinstance(body.get(name), str):
+                parts.append(body[name])
+        msgs = body.get("messages")
+        if isinstance(msgs, list):
+            for m in msgs:
+                if isinstance(m, Mapping):
+                    parts.append(str(m.get("role", "")))
+                    content = m.get("content")
+                    parts.append(content if isinstance(content, str) else str(content))
+        if parts:
+            return "\n".join(parts)
+    return request.prompt_text()
+
+
+def input_token_bound(provider: Provider, request: CompletionRequest, overhead: int) -> int:
+    """An upper bound on the input tokens of `request`: rendered UTF-8 bytes + overhead."""
+    return len(rendered_input(provider, request).encode("utf-8")) + overhead
+
+
+def attempt_bound(spec: ModelSpec, input_tokens: int, max_tokens: int) -> Decimal:
+    """Worst-case USD of one attempt at the model's registry prices."""
+    return spec.calculate_cost(input_tokens, max_tokens)
+
+
+class Budget:
+    """Reservations and settled spend of one run, against an optional cap.
+
+    `spent_before` is what earlier runs of the campaign already settled (read from the store),
+    so the cap holds for the campaign as a whole across resumes.
+    """
+
+    def __init__(self, limit: Decimal | None, spent_before: Decimal = ZERO) -> None:
+        self.limit = limit
+        self.spent_before = spent_before
+        self.spent = ZERO
+        self.reserved = ZERO
+        self.in_flight = 0
+        self.exhausted = False
+        self.overruns = 0  # settlements above their reservation (prices below the real ones)
+        self._changed: asyncio.Event | None = None
+
+    @property
+    def total(self) -> Decimal:
+        """Settled spend of the campaign so far (earlier runs and this one)."""
+        return self.spent_before + self.spent
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.limit is None else self.limit - self.total - self.reserved
+
+    def fits(self, amount: Decimal) -> bool:
+        return self.limit is None or self.total + self.reserved + amount <= self.limit
+
+    async def reserve(self, amount: Decimal) -> bool:
+        """Hold `amount` for one call; False once the budget cannot cover it (stop)."""
+        while True:
+            if self.exhausted:
+                return False
+            if self.fits(amount):
+                self.reserved += amount
+                self.in_flight += 1
+                return True
+            if self.in_flight == 0:
+                self.exhausted = True
+                self._wake()
+                return False
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            await self._changed.wait()
+
+    def settle(self, reserved: Decimal, charge: Decimal) -> None:
+        """Release a reservation and book what the call may have cost."""
+        self.reserved -= reserved
+        self.in_flight -= 1
+        self.spent += charge
+        if charge > reserved:
+            self.overruns += 1
+        self._wake()
+
+    def _wake(self) -> None:
+        ev, self._changed = self._changed, None
+        if ev is not None:
+            ev.set()
