@@ -326,14 +326,16 @@ class LLMJudge:
 
         The explanation starts with the raw rating ("rating 7/10: ...").
         """
-        req = self.grade_request(_check_text("answer", answer), _check_text("question", question),
-                                 reference)  # fmt: skip
+        req = self.grade_request(
+            _check_text("answer", answer), _check_text("question", question), reference
+        )
         return stamped(self._grade_score(self._ask(req)), self.name, self.version)
 
     async def agrade(self, answer: str, question: str, reference: str | None = None) -> Score:
         """`grade` for async callers."""
-        req = self.grade_request(_check_text("answer", answer), _check_text("question", question),
-                                 reference)  # fmt: skip
+        req = self.grade_request(
+            _check_text("answer", answer), _check_text("question", question), reference
+        )
         return stamped(self._grade_score(await self._aask(req)), self.name, self.version)
 
     def __call__(self, output: str, context: Context | None = None) -> Score:

@@ -255,8 +255,10 @@ def test_pairwise_scorer_values() -> None:
     assert dict(win.dimensions) == {"output_first": 100.0, "baseline_first": 100.0}
     biased = PairwiseJudge(LLMJudge(StubProvider("[[A]]"), "judge-1"))
     tie = biased("Paris", {"prompt": "q", "baseline": "Lyon"})
-    assert tie.value == 50.0 and dict(tie.dimensions) == {"output_first": 100.0,
-                                                         "baseline_first": 0.0}  # fmt: skip
+    assert tie.value == 50.0 and dict(tie.dimensions) == {
+        "output_first": 100.0,
+        "baseline_first": 0.0,
+    }
     assert "orders disagree" in (tie.explanation or "")
     assert scorer("Paris", {"prompt": "q"}).value is None  # no baseline
     assert scorer.judge_model == "stub/judge-1"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 import aigym.scoring as pkg
 
@@ -27,7 +29,15 @@ def test_all_is_sorted_unique_and_complete() -> None:
 
 
 def test_private_modules_import_only_allowed_layers() -> None:
-    allowed = ("aigym.errors", "aigym.records", "aigym.scoring")
+    """scoring -> providers, store -> stats, records, errors (never campaign or tracking)."""
+    allowed = (
+        "aigym.errors",
+        "aigym.records",
+        "aigym.scoring",
+        "aigym.providers",
+        "aigym.store",
+        "aigym.stats",
+    )
     for path in PKG_DIR.glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
@@ -44,3 +54,11 @@ def test_harness_is_standalone() -> None:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             assert not (node.module or "").startswith("aigym")
+
+
+def test_import_stays_cheap() -> None:
+    """Heuristics run on hot paths: the judge, store and statistics load on first use."""
+    heavy = "('polars', 'pyarrow', 'scipy', 'numpy', 'httpx', 'statsmodels', 'aigym.store')"
+    code = f"import sys, aigym.scoring; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
