@@ -4,14 +4,14 @@ Worst case of one attempt: input tokens bounded by the UTF-8 byte count of the t
 endpoint will tokenise (as the provider renders it: a base model's few-shot template
 included; a byte-level BPE token covers at least one byte) plus `template_overhead_tokens`
 for chat-template and default-system-prompt tokens, and output bounded by `max_tokens`
-(always sent), priced at the model's registry prices. A call may make `max_retries + 1`
-attempts and every attempt the provider may have processed can be billed, so a call
-reserves that many attempts' worth.
+(always sent), priced at the model's registry prices. A call reserves one attempt before
+it is sent, and one more before each retry (a retry the budget cannot cover now is not
+made: the call ends as an error row, retried by the next run).
 
 Settling: a success costs its real cost (the provider's reported cost, else tokens x
 prices) plus one attempt's bound for each earlier attempt that may have been billed without
 usage (timeouts after send, 5xx, truncated bodies: `unreported_attempts`); a failure costs
-one bound per such attempt; a call cut off mid-flight (Ctrl-C) costs its whole reservation.
+one bound per such attempt; a call cut off mid-flight (Ctrl-C) costs all it reserved.
 A new call starts only if settled + reserved + its reservation fits the budget, so the
 provider's bill can never pass the cap while prices hold. When a call does not fit even
 with nothing in flight, the budget is exhausted and the campaign stops.
@@ -118,6 +118,13 @@ class Budget:
             if self._changed is None:
                 self._changed = asyncio.Event()
             await self._changed.wait()
+
+    def reserve_more(self, amount: Decimal) -> bool:
+        """Extend a call's reservation now (for a retry), without waiting; False if it won't fit."""
+        if self.exhausted or not self.fits(amount):
+            return False
+        self.reserved += amount
+        return True
 
     def settle(self, reserved: Decimal, charge: Decimal) -> None:
         """Release a reservation and book what the call may have cost."""

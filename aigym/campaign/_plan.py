@@ -39,8 +39,7 @@ class Job:
     item: PromptItem
     repeat: int
     request: CompletionRequest
-    attempt_bound: Decimal  # worst case of one attempt
-    reservation: Decimal  # worst case of the call: every attempt billed
+    attempt_bound: Decimal  # worst case of one attempt: reserved before each attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +281,7 @@ def build_plan(
         for i, it in enumerate(prompts):
             pdig, tdig = prompt_parts[i]
             for ri, r in enumerate(routes):
-                params, costs, attempts = per_route[ri]
+                params, costs, _ = per_route[ri]
                 key = request_key(camp, params, pdig, rep)
                 if key in succeeded:
                     done += 1
@@ -302,7 +301,6 @@ def build_plan(
                         repeat=rep,
                         request=sampling.request(r.provider_model, it.prompt, rep),
                         attempt_bound=one,
-                        reservation=one * attempts,
                     )
                 )
     hits = _cache_lookup(store, jobs, routes) if spec.cache else {}
@@ -314,7 +312,7 @@ def build_plan(
         one, est = per_route[j.route][1][index[j.item.prompt_id]]
         estimated[mid] = estimated.get(mid, ZERO) + est
         worst[mid] = worst.get(mid, ZERO) + one
-        reserved[mid] = reserved.get(mid, ZERO) + j.reservation
+        reserved[mid] = reserved.get(mid, ZERO) + one * per_route[j.route][2]
     return CampaignPlan(
         spec=spec,
         routes=tuple(routes),

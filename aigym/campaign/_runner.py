@@ -1,8 +1,10 @@
 """The engine: concurrent calls, budget, rows through the buffered writer, clean stops.
 
 Each model gets a queue and as many workers as its concurrency limit; one semaphore bounds
-calls in flight overall. A worker reserves its call's worst case, calls, settles, and adds
-one row (success or error) to the store's buffered writer. Rows are acknowledged when the
+calls in flight overall. A worker reserves one attempt's worst case, calls, settles, and adds
+one row (success or error) to the store's buffered writer. Providers are wrapped so that
+their own retry loop (`Provider.acomplete`) asks the budget for another attempt's worth
+before each retry. Rows are acknowledged when the
 writer flushes: every `flush_rows` rows, or `flush_seconds` after the oldest unacknowledged
 row (a timer checks), and at the end. A kill can therefore lose at most the unacknowledged
 rows plus the calls in flight, and a re-run pays for only those again.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 import sys
@@ -45,6 +48,7 @@ from aigym.campaign._spec import CampaignSpec, load_campaign_spec
 from aigym.errors import AigymError
 from aigym.providers import (
     Completion,
+    CompletionRequest,
     LocalModelServer,
     Provider,
     ProviderCallError,
@@ -59,6 +63,57 @@ __all__ = ["arun_campaign", "run_campaign"]
 log = logging.getLogger("aigym.campaign")
 T = TypeVar("T")
 _MAX_MESSAGE = 2000
+
+
+class _Call:
+    """The budget state of the call running in the current task."""
+
+    __slots__ = ("bound", "refused", "reserved")
+
+    def __init__(self, bound: Decimal) -> None:
+        self.bound = bound
+        self.reserved = bound
+        self.refused = False
+
+
+_CALL: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("aigym_call", default=None)
+
+
+class _Budgeted(Provider):
+    """`inner` with the retry loop of the base class, where each retry first reserves budget.
+
+    Attempts go to `inner.generate` with `inner`'s retry decisions and policy; the wrapper's
+    own slot limit is `inner.max_concurrency`.
+    """
+
+    def __init__(self, inner: Provider, budget: Budget) -> None:
+        super().__init__(inner.name, max_concurrency=inner.max_concurrency, retry=inner.retry)
+        self.inner = inner
+        self.budget = budget
+
+    async def generate(self, request: CompletionRequest) -> Completion:
+        return await self.inner.generate(request)
+
+    def should_retry(self, error: ProviderCallError) -> bool:
+        return self.inner.should_retry(error)
+
+    def retry_delay(self, error: ProviderCallError, retries_done: int) -> float | None:
+        delay = self.inner.retry_delay(error, retries_done)
+        call = _CALL.get()
+        if delay is None or call is None:
+            return delay
+        if not self.budget.reserve_more(call.bound):
+            call.refused = True
+            error.fix = (
+                "the budget could not cover another attempt now: raise budget_usd and run the "
+                "campaign again (this key is retried)"
+            )
+            return None
+        call.reserved += call.bound
+        return delay
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 def _say(verbose: bool, text: str) -> None:
@@ -230,9 +285,14 @@ class _Run:
     # ------------------------------------------------------------------ calls
 
     async def call(self, job: Job, route: ModelRoute, provider: Provider) -> Execution:
-        """One call, settled with the budget; always returns a row (cancellation aside)."""
+        """One call, settled with the budget; always returns a row (cancellation aside).
+
+        The caller has reserved one attempt; retries reserve more through `_Budgeted`.
+        """
         budget = self.budget
-        charge = job.reservation  # if cut off mid-flight, it may all have been billed
+        state = _Call(job.attempt_bound)
+        token = _CALL.set(state)
+        charge: Decimal | None = None  # None: cut off mid-flight, all it reserved may be billed
         try:
             try:
                 c = await provider.acomplete(job.request)
@@ -263,6 +323,7 @@ class _Run:
                 )
             except Exception as err:  # a bug or an unmapped failure: one row, not a crash
                 log.exception("%s: unexpected failure of one call", route.model_id)
+                charge = state.reserved  # it may have been sent: book the worst case
                 return self.error_row(
                     job,
                     route,
@@ -280,14 +341,16 @@ class _Run:
             charge = cost + job.attempt_bound * c.unreported_attempts
             return self.success_row(job, route, c, cost, charge)
         finally:
-            budget.settle(job.reservation, charge)
-            if charge > job.reservation:
+            _CALL.reset(token)
+            booked = state.reserved if charge is None else charge
+            budget.settle(state.reserved, booked)
+            if booked > state.reserved:
                 log.warning(
                     "%s: a call cost $%s, more than its reserved worst case $%s: the registry "
                     "price is below the provider's; update it (registry.set_price)",
                     route.model_id,
-                    charge,
-                    job.reservation,
+                    booked,
+                    state.reserved,
                 )
 
     async def worker(self, index: int, gate: asyncio.Semaphore) -> None:
@@ -298,7 +361,7 @@ class _Run:
         while queue and not self.stopping:
             job = queue.popleft()
             async with gate:
-                if not await budget.reserve(job.reservation):
+                if not await budget.reserve(job.attempt_bound):
                     queue.appendleft(job)
                     self.stopping = True
                     return
@@ -371,7 +434,7 @@ def _message(run: _Run | None, plan: CampaignPlan, status: CampaignStatus, store
     head += f"{cap}; rows in {store} (run_id {run.run_id})"
     if status == "budget_exhausted":
         nxt = next((j for q in run.queues for j in q), None)
-        need = f" (next call's worst case {_usd(nxt.reservation)})" if nxt else ""
+        need = f" (next call's worst case {_usd(nxt.attempt_bound)})" if nxt else ""
         head += (
             f". STOPPED BY THE BUDGET: {run.not_run} calls not run because none could fit in "
             f"the {_usd(b.remaining or ZERO)} left{need}. Raise budget_usd and run the same "
@@ -456,7 +519,8 @@ async def arun_campaign(
             desc=spec.name[:30],
         )
         writer = st.writer(max_rows=spec.flush_rows, max_seconds=spec.flush_seconds)
-        run = _Run(spec, plan, provs, writer, budget, bar, run_id, local_slots)
+        wrapped = {name: _Budgeted(p, budget) for name, p in provs.items()}
+        run = _Run(spec, plan, wrapped, writer, budget, bar, run_id, local_slots)
         try:
             await run.run()
         except asyncio.CancelledError:
