@@ -15,6 +15,7 @@ SIGTERM stops a campaign like Ctrl-C, so a scheduler's timeout keeps what was do
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
@@ -67,7 +68,7 @@ def _campaign_run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     try:
         result = run_campaign(args.file, dry_run=args.dry_run, progress=not args.no_progress)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
