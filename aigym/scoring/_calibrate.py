@@ -179,7 +179,7 @@ class CalibrationResult:
         if self.auc is not None:
             a = self.auc
             lines.append(
-                f"  AUC      {_fmt_est(a.estimate, a.interval, pct)}  "
+                f"  AUC       {_fmt_est(a.estimate, a.interval, pct, '')}  "
                 f"({a.n_positive} pos / {a.n_negative} neg; {a.method}; {a.status})"
             )
         m = self.mapping
@@ -206,12 +206,12 @@ class CalibrationResult:
         return "\n".join(lines)
 
 
-def _fmt_est(est: float, interval: tuple[float, float], pct: str) -> str:
+def _fmt_est(est: float, interval: tuple[float, float], pct: str, sign: str = "+") -> str:
     if math.isnan(est):
         return f"{'n/a':>6} {'':>16}"
     lo, hi = interval
-    ci = "[n/a]" if math.isnan(lo) else f"[{lo:+.2f}, {hi:+.2f}]"
-    return f"{est:+.3f} {pct} {ci:<16}"
+    ci = "[n/a]" if math.isnan(lo) else f"[{lo:{sign}.2f}, {hi:{sign}.2f}]"
+    return f"{est:{sign}.3f} {pct} {ci:<16}"
 
 
 def _fmt_p(p: float) -> str:
