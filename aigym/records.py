@@ -410,9 +410,10 @@ class Execution:
             self.ab_test,
             self.ab_variant,
         )
-        if any(v is not None and type(v) is not str for v in texts):
-            for name in _OPTIONAL_TEXT:
-                _str(name, getattr(self, name))
+        for v in texts:
+            if v is not None and type(v) is not str:
+                for name in _OPTIONAL_TEXT:
+                    _str(name, getattr(self, name))
         _bool("cache_hit", self.cache_hit)
         if self.uncached_cost_usd is not None:
             _float("uncached_cost_usd", self.uncached_cost_usd)
