@@ -314,12 +314,14 @@ class LLMJudge:
     # ------------------------------------------------------------------ grading
 
     def _grade_score(self, done: Completion | str) -> Score:
+        judge = self.judge_model
         if isinstance(done, str):
-            return Score.unscored(done)
+            return Score.unscored(done, judge_model=judge)
         got = _rating_or_reason(done.text)
         if isinstance(got, str):
-            return Score.unscored(f"{got}: {_excerpt(done.text)!r}")
-        return Score(rating_to_score(got), explanation=f"rating {got:g}/10: {_excerpt(done.text)}")
+            return Score.unscored(f"{got}: {_excerpt(done.text)!r}", judge_model=judge)
+        note = f"rating {got:g}/10: {_excerpt(done.text)}"
+        return Score(rating_to_score(got), explanation=note, judge_model=judge)
 
     def grade(self, answer: str, question: str, reference: str | None = None) -> Score:
         """The judge's 0-100 score for `answer` (unscored, with the reply, if unreadable).
@@ -445,7 +447,7 @@ class PairwiseJudge:
 def verdict_score(v: PairwiseVerdict) -> Score:
     """A pairwise verdict as a Score for answer a: 100 win, 50 tie, 0 loss."""
     if v.winner is None:
-        return Score.unscored(v.unscored_reason or "no verdict")
+        return Score.unscored(v.unscored_reason or "no verdict", judge_model=v.judge_model)
     assert v.first is not None and v.second is not None
     note = f"output first: {v.first}; baseline first: {v.second}"
     if not v.consistent:
@@ -454,6 +456,7 @@ def verdict_score(v: PairwiseVerdict) -> Score:
         _VERDICT_VALUE[v.winner],
         {"output_first": _VERDICT_VALUE[v.first], "baseline_first": _VERDICT_VALUE[v.second]},
         note,
+        judge_model=v.judge_model,
     )
 
 

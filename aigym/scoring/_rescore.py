@@ -74,9 +74,9 @@ _EXEC_COLUMNS: Final = (
 def score_record(
     score: Score, execution_id: str, scorer: object = None, *, metadata: Any = None
 ) -> ScoreRecord:
-    """The `scores` row for `score` of one execution; the judge model, if `scorer` has one
-    (an `LLMJudge`), is recorded with it."""
-    judge = getattr(scorer, "judge_model", None)
+    """The `scores` row for `score` of one execution, with the judge model: the score's
+    own, else the `judge_model` attribute of `scorer` (for custom judge scorers)."""
+    judge = score.judge_model or getattr(scorer, "judge_model", None)
     return score.to_record(
         execution_id, judge_model=judge if isinstance(judge, str) else None, metadata=metadata
     )

@@ -30,7 +30,10 @@ def _check(name: str, v: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """A 0-100 quality value with named 0-100 dimensions; `value is None` means unscored."""
+    """A 0-100 quality value with named 0-100 dimensions; `value is None` means unscored.
+
+    `judge_model` names the model that judged (LLM judges only); `to_record` stores it.
+    """
 
     value: float | None
     dimensions: Mapping[str, float] = field(default_factory=lambda: _NO_DIMS)
@@ -38,6 +41,7 @@ class Score:
     scorer: str = ""
     version: str = ""
     unscored_reason: str | None = None
+    judge_model: str | None = None
 
     def __post_init__(self) -> None:
         if self.value is None:
@@ -53,9 +57,13 @@ class Score:
             object.__setattr__(self, "dimensions", MappingProxyType(checked))
 
     @classmethod
-    def unscored(cls, reason: str, *, scorer: str = "", version: str = "") -> Score:
+    def unscored(
+        cls, reason: str, *, scorer: str = "", version: str = "", judge_model: str | None = None
+    ) -> Score:
         """A result that says "cannot judge this", which aggregations skip."""
-        return cls(None, scorer=scorer, version=version, unscored_reason=reason)
+        return cls(
+            None, scorer=scorer, version=version, unscored_reason=reason, judge_model=judge_model
+        )
 
     @property
     def is_scored(self) -> bool:
@@ -64,7 +72,8 @@ class Score:
     def to_record(
         self, execution_id: str, *, judge_model: str | None = None, metadata: Any = None
     ) -> ScoreRecord:
-        """The append-only `ScoreRecord` row the store keeps for this score."""
+        """The append-only `ScoreRecord` row the store keeps for this score (`judge_model`
+        defaults to the score's own)."""
         return ScoreRecord.create(
             execution_id,
             self.scorer or "unnamed",
@@ -73,7 +82,7 @@ class Score:
             dimensions=dict(self.dimensions),
             explanation=self.explanation,
             unscored_reason=self.unscored_reason,
-            judge_model=judge_model,
+            judge_model=self.judge_model if judge_model is None else judge_model,
             metadata=metadata,
         )
 
@@ -90,6 +99,7 @@ def stamped(score: Score, scorer: str, version: str) -> Score:
         ("scorer", scorer),
         ("version", version),
         ("unscored_reason", score.unscored_reason),
+        ("judge_model", score.judge_model),
     ):
         object.__setattr__(out, name, v)
     return out
@@ -106,6 +116,7 @@ def trusted_score(value: float, dimensions: dict[str, float], scorer: str, versi
         ("scorer", scorer),
         ("version", version),
         ("unscored_reason", None),
+        ("judge_model", None),
     ):
         object.__setattr__(out, name, v)
     return out

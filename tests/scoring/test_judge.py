@@ -155,8 +155,8 @@ def test_grade_maps_records_and_versions() -> None:
     assert JUDGE_VERSION.endswith(f"p{JUDGE_PROMPT_VERSION}") and list_scorers()["llm_judge"] == (
         JUDGE_VERSION
     )
-    assert judge.judge_model == "stub/judge-1"
-    rec = score_record(s, new_id(), judge)
+    assert judge.judge_model == "stub/judge-1" and s.judge_model == "stub/judge-1"
+    rec = s.to_record(new_id())  # the score carries its judge into the stored row
     assert rec.judge_model == "stub/judge-1" and rec.scorer_version == JUDGE_VERSION
     assert rec.value == 100.0
 
@@ -190,6 +190,7 @@ def test_unparseable_reply_is_unscored_never_zero() -> None:
     assert conflicting.value is None and "conflicting" in (conflicting.unscored_reason or "")
     rec = score_record(s, new_id(), judge)
     assert rec.value is None and rec.unscored_reason == s.unscored_reason
+    assert rec.judge_model == "stub/judge-1"  # unscored rows say who failed to judge too
 
 
 def test_missing_question_is_unscored_without_a_call() -> None:
@@ -259,7 +260,7 @@ def test_pairwise_scorer_values() -> None:
         "output_first": 100.0,
         "baseline_first": 0.0,
     }
-    assert "orders disagree" in (tie.explanation or "")
+    assert "orders disagree" in (tie.explanation or "") and tie.judge_model == "stub/judge-1"
     assert scorer("Paris", {"prompt": "q"}).value is None  # no baseline
     assert scorer.judge_model == "stub/judge-1"
 
