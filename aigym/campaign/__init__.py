@@ -37,13 +37,13 @@ from aigym.campaign._localserver import (
 from aigym.campaign._plan import CachedAnswer, CampaignPlan, Job, build_plan
 from aigym.campaign._prompts import RESERVED_FIELDS, PromptItem, load_prompts
 from aigym.campaign._results import CampaignResult, CampaignStatus, latest_per_key, summarize
-from aigym.campaign._routes import LOCAL_SLOTS, ModelRoute, resolve_routes
+from aigym.campaign._routes import LOCAL_CONCURRENCY, ModelRoute, resolve_routes
 from aigym.campaign._runner import arun_campaign, run_campaign
 from aigym.campaign._spec import CampaignSpec, PromptSource, Sampling, load_campaign_spec
 
 __all__ = [
+    "LOCAL_CONCURRENCY",
     "LOCAL_DEMO_MODELS",
-    "LOCAL_SLOTS",
     "RESERVED_FIELDS",
     "Budget",
     "CachedAnswer",

@@ -24,7 +24,7 @@ from aigym.providers import (
 from aigym.registry import ModelRegistry, ModelSpec
 
 __all__ = [
-    "LOCAL_SLOTS",
+    "LOCAL_CONCURRENCY",
     "ModelRoute",
     "apply_spec_to_registries",
     "build_providers",
@@ -32,8 +32,9 @@ __all__ = [
     "route_limit",
 ]
 
-#: Concurrent calls per local model: the embedded server's slots per model (n_parallel).
-LOCAL_SLOTS: Final = 2
+#: Default concurrent calls per local model. One: on a small machine a second slot makes
+#: llama.cpp's threads contend (slower overall, and each call's latency is inflated).
+LOCAL_CONCURRENCY: Final = 1
 _UNUSED_URL: Final = "http://127.0.0.1:9/v1"  # discard port: a planning-only provider never calls
 
 
@@ -144,13 +145,17 @@ def _unknown(entry: str, models: ModelRegistry) -> UnknownModelError:
     return UnknownModelError(entry)
 
 
-def route_limit(route: ModelRoute, spec: CampaignSpec, local_slots: int = LOCAL_SLOTS) -> int:
-    """Concurrent calls allowed for one model."""
-    if spec.model_concurrency is not None:
-        return min(spec.model_concurrency, spec.concurrency)
+def local_concurrency(spec: CampaignSpec) -> int:
+    """Concurrent calls per local model (also the slots a campaign's own server gets)."""
+    return min(spec.model_concurrency or LOCAL_CONCURRENCY, spec.concurrency)
+
+
+def route_limit(route: ModelRoute, spec: CampaignSpec, local_slots: int | None = None) -> int:
+    """Concurrent calls allowed for one model (local ones: at most the server's slots)."""
     if route.endpoint == "local":
-        return min(local_slots, spec.concurrency)
-    return spec.concurrency
+        n = local_concurrency(spec)
+        return n if local_slots is None else max(1, min(n, local_slots))
+    return min(spec.model_concurrency or spec.concurrency, spec.concurrency)
 
 
 def build_providers(
@@ -160,7 +165,6 @@ def build_providers(
     given: Mapping[str, Provider],
     *,
     local_urls: Mapping[str, str] | None = None,
-    local_slots: int = LOCAL_SLOTS,
 ) -> dict[str, Provider]:
     """One provider per endpoint: the caller's if given, else one made from the registry.
 
@@ -181,7 +185,7 @@ def build_providers(
         if endpoint == "local":
             local = [r.provider_model for r in routes if r.endpoint == "local"]
             urls = dict(local_urls) if local_urls else {m: _UNUSED_URL for m in local}
-            kwargs.setdefault("max_concurrency", max(1, local_slots * len(local)))
+            kwargs.setdefault("max_concurrency", local_concurrency(spec) * len(local))
             out[endpoint] = _create(LocalProvider, endpoint, base_urls=urls, **kwargs)
         else:
             kwargs.setdefault("max_concurrency", spec.concurrency)

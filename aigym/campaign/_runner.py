@@ -37,10 +37,10 @@ from aigym.campaign._progress import Progress
 from aigym.campaign._prompts import load_prompts
 from aigym.campaign._results import CampaignResult, CampaignStatus, summarize
 from aigym.campaign._routes import (
-    LOCAL_SLOTS,
     ModelRoute,
     apply_spec_to_registries,
     build_providers,
+    local_concurrency,
     resolve_routes,
     route_limit,
 )
@@ -133,7 +133,7 @@ class _Run:
         budget: Budget,
         progress: Progress,
         run_id: str,
-        local_slots: int,
+        local_slots: int | None,
     ) -> None:
         self.spec = spec
         self.plan = plan
@@ -402,16 +402,17 @@ class _Run:
 async def _local_endpoint(
     plan: CampaignPlan, verbose: bool
 ) -> tuple[dict[str, str], int, LocalModelServer | None]:
-    """Base URLs for the local models: a running `aigym local-server`, else a server of our own."""
+    """Base URLs and slots per model: a running `aigym local-server`, else our own server."""
     needed = sorted({r.model_id for r in plan.routes if r.endpoint == "local"})
     status = await asyncio.to_thread(local_server_status)
     if status.running and set(needed) <= set(status.base_urls):
         _say(verbose, f"using the local model server {status.message}")
         return status.base_urls, status.n_parallel, None
     _say(verbose, f"starting the local model server for {', '.join(needed)} ...")
-    server = LocalModelServer(needed, n_parallel=LOCAL_SLOTS)
+    slots = local_concurrency(plan.spec)
+    server = LocalModelServer(needed, n_parallel=slots)
     await asyncio.to_thread(server.start)
-    return dict(server.base_urls), LOCAL_SLOTS, server
+    return dict(server.base_urls), slots, server
 
 
 def _usd(d: Decimal) -> str:
@@ -504,13 +505,11 @@ async def arun_campaign(
             f"campaign {spec.name!r}: {len(plan.jobs)} calls to send, {len(plan.cached)} from "
             f"the cache, {plan.done} already done; worst case {_usd(plan.worst_case_usd)}",
         )
-        local_slots = LOCAL_SLOTS
+        local_slots: int | None = None  # a caller's local provider: its limits are its own
         if "local" not in given and any(routes[j.route].endpoint == "local" for j in plan.jobs):
             urls, local_slots, server = await _local_endpoint(plan, verbose)
             local_routes = [r for r in routes if r.endpoint == "local"]
-            provs["local"] = build_providers(
-                local_routes, spec, preg, {}, local_urls=urls, local_slots=local_slots
-            )["local"]
+            provs["local"] = build_providers(local_routes, spec, preg, {}, local_urls=urls)["local"]
         budget = Budget(spec.budget, plan.spent_before)
         bar = Progress(
             len(plan.jobs) + len(plan.cached),
