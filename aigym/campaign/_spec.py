@@ -114,7 +114,28 @@ class Sampling:
         )
 
     def as_key_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """Parameters that differ from their defaults (what request and cache keys hash).
+
+        Leaving defaults out keeps every stored key valid when a parameter is added later.
+        """
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != _SAMPLING_DEFAULTS[f.name]
+        }
+
+
+# The baseline of request/cache keys: a parameter equal to its value here is left out of the
+# hash. Never change these values (stored keys would stop matching); add new parameters here.
+_SAMPLING_DEFAULTS: Final[dict[str, Any]] = {
+    "max_tokens": 256,
+    "temperature": None,
+    "top_p": None,
+    "seed": None,
+    "stop": (),
+    "system_prompt": None,
+    "extra": {},
+}
 
 
 @dataclass(frozen=True, slots=True)
