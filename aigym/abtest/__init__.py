@@ -1,15 +1,14 @@
 """A/B tests of models: live traffic splits kept in the store, and offline comparisons.
 
     >>> from aigym.abtest import ABTestConfig, get_ab_test_manager
-    >>> manager = get_ab_test_manager()
+    >>> ab = get_ab_test_manager()
     >>> config = ABTestConfig("claude_vs_gpt4_emails", "email_writing",
     ...     "anthropic/claude-3.5-sonnet", "openai/gpt-4o", traffic_split=0.5)
-    >>> manager.create_test(store, config)                          # doctest: +SKIP
-    >>> variant, model = manager.assign_variant(store, "claude_vs_gpt4_emails", unit_id="user-42")
-    ...                                                             # doctest: +SKIP
-    >>> manager.record_variant_result(store, "claude_vs_gpt4_emails", variant,
-    ...     quality_score=89.5, cost_usd=0.0234, unit_id="user-42")  # doctest: +SKIP
-    >>> manager.analyze_test(store, "claude_vs_gpt4_emails").winner  # doctest: +SKIP
+    >>> ab.create_test(store, config)                                          # doctest: +SKIP
+    >>> variant, model = ab.assign_variant(store, config.test_name, unit_id="u1")  # doctest: +SKIP
+    >>> ab.record_variant_result(store, config.test_name, variant, quality_score=89.5,
+    ...     cost_usd=0.0234, unit_id="u1")                                     # doctest: +SKIP
+    >>> ab.analyze_test(store, config.test_name).winner                        # doctest: +SKIP
     'inconclusive'
 
 Variant "a" is the control, "b" the challenger; effects are always B - A, and "better" follows
