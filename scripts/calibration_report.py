@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         frame = executions(store).join(outcomes(store), on="execution_id", how="left")
         report(store, frame, cheap, n, args)
         store.close()
-    print(f"\nRuntime: {t_collect:.0f} s collecting, {t_score:.0f} s scoring (2 shared cores).")
+    print(f"Runtime: {t_collect:.0f} s collecting, {t_score:.0f} s scoring (2 shared cores).")
     return 0
 
 
@@ -243,28 +243,26 @@ def _top_reason(store: ParquetStore, scorer: str) -> str:
 
 
 def report(store: ParquetStore, frame: pl.DataFrame, cheap: list[str], n: int, args: Any) -> None:
-    print(f"aigym scoring calibration: {LABEL}")
     print(
-        f"{n} executions: {len(MODELS)} local models x {frame['set'].n_unique()} sets x "
-        f"{args.repeats} repeat(s), max_tokens {args.max_tokens} (code {args.code_max_tokens}),"
-        " greedy\n(later repeats sample at temperature 0.8); stored in a temporary ParquetStore, "
-        "scored with rescore()."
+        f"aigym scoring calibration ({LABEL}): {n} executions, {len(MODELS)} local models x "
+        f"{frame['set'].n_unique()} sets x {args.repeats} repeat(s), max_tokens "
+        f"{args.max_tokens} (code {args.code_max_tokens}), repeat 1 greedy"
     )
     print(
-        "Outcome = reference correctness (arithmetic: numeric_match; factual_qa: all reference "
-        "tokens in the answer; python_functions: pass@1 in the sandbox).\n"
+        "Outcome = reference correctness: arithmetic numeric_match, factual_qa all reference "
+        "tokens in the answer, python_functions pass@1 (sandbox)"
     )
     acc = (
         frame.group_by("model_id", "set")
         .agg(pl.len().alias("n"), pl.col("correct").sum().cast(pl.Int64).alias("correct"))
         .sort("model_id", "set")
     )
-    print("Reference correctness by model and set:")
-    for r in acc.iter_rows(named=True):
-        print(f"  {r['model_id']:<22}{r['set']:<18}{r['correct']:>3}/{r['n']:<3} correct")
+    for (model,), g in acc.group_by("model_id", maintain_order=True):
+        parts = [f"{r['set']} {r['correct']}/{r['n']}" for r in g.iter_rows(named=True)]
+        print(f"  {model}: " + ", ".join(parts) + " correct")
     print(
-        f"\nDoes the cheap score predict correctness? ({LABEL}; 95% intervals: Pearson "
-        "Fisher z, Spearman Fisher z with Fieller se, AUC DeLong)"
+        "Does the cheap score predict correctness? 95% intervals: Pearson Fisher z, "
+        "Spearman Fisher z (Fieller se), AUC DeLong"
     )
     head = f"  {'scorer':<16}{'set':<18}{'n':>4}{'right':>6}  {'Pearson r':<23}"
     print(head + f"{'Spearman rho':<23}AUC")
@@ -293,10 +291,10 @@ def report(store: ParquetStore, frame: pl.DataFrame, cheap: list[str], n: int, a
                 f"{_ci(res.spearman):<23}{_auc(res)}"
                 + (f"  ({res.n_dropped} unscored)" if res.n_dropped else "")
             )
-    print("\nCalibration curve and fitted mapping, generic on all sets:")
+    print("Calibration curve and fitted mapping:")
     print(results["generic/all"].table())
     print(
-        "\nThe spec's claims (quality scores correlate 85% with user approval, 72% inversely "
+        "The spec's claims (quality scores correlate 85% with user approval, 72% inversely "
         "with edit distance, 91% with manual assessments) cannot be tested with this data: "
         "there is no user feedback, edit distance or manual assessment here, only reference "
         "correctness as a proxy."

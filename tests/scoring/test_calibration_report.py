@@ -24,6 +24,6 @@ def test_report_runs_on_real_outputs(sandbox_mode: object) -> None:
         timeout=600,
         check=True,
     ).stdout
-    assert out.startswith("aigym scoring calibration: proxy for user feedback")
-    assert "12 executions" in out and "generic on all: n=12" in out
+    assert out.startswith("aigym scoring calibration (proxy for user feedback): 12 executions")
+    assert "generic on all: n=12" in out
     assert "cannot be tested with this data" in out
