@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.aigym-installed
 
-.PHONY: install system-deps test lint typecheck pytest demo bench clean
+.PHONY: install system-deps test lint typecheck pytest demo bench calibration clean
 
 # Debian packages: bubblewrap isolates generated code in the code-execution scorer.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -25,11 +25,12 @@ $(STAMP): pyproject.toml Makefile | $(BIN)/python
 install: $(STAMP) system-deps
 
 lint: install
-	$(BIN)/ruff check aigym tests benchmarks
-	$(BIN)/ruff format --check aigym tests benchmarks
+	$(BIN)/ruff check aigym tests benchmarks scripts
+	$(BIN)/ruff format --check aigym tests benchmarks scripts
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy --strict scripts
 
 # The sandbox tests must run (not skip) under `make test`.
 pytest: install
@@ -43,6 +44,10 @@ demo: install
 bench: install
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_scoring.py
+
+# Does a cheap quality score predict reference correctness? (real local-model outputs, ~2 min)
+calibration: install
+	$(BIN)/python scripts/calibration_report.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
