@@ -74,7 +74,8 @@ class CampaignResult:
 
     `status` is `completed`, `budget_exhausted` (the run stopped before a call that could pass
     the cap; `message` says how much is left and what to do) or `dry_run`. Counts are for this
-    run; `summary` covers the whole campaign as stored (every run, latest row per key).
+    run; `summary` covers the whole campaign as stored (every run, latest row per key), or
+    for a dry run is the plan's per-model table of calls and costs.
     """
 
     campaign: str

@@ -379,6 +379,7 @@ class _Run:
     async def run(self) -> None:
         for job, answer in self.plan.cached:
             self.add(self.cached_row(job, answer))
+            self.progress.step(error=False, spent=self.budget.total)
         gate = asyncio.Semaphore(self.spec.concurrency)
         flusher = asyncio.create_task(self.flusher())
         try:
@@ -419,11 +420,8 @@ def _usd(d: Decimal) -> str:
     return f"${d:.4f}"
 
 
-def _message(run: _Run | None, plan: CampaignPlan, status: CampaignStatus, store: str) -> str:
-    spec = plan.spec
-    name = f"campaign {spec.name!r}"
-    if run is None:
-        return f"{name}: nothing to send ({plan.done} of {plan.total_keys} calls already done)"
+def _message(run: _Run, plan: CampaignPlan, status: CampaignStatus, store: str) -> str:
+    name = f"campaign {plan.spec.name!r}"
     b = run.budget
     errs = ", ".join(f"{k} x{v}" for k, v in sorted(run.error_types.items()))
     head = (
@@ -482,7 +480,6 @@ async def arun_campaign(
     )
     provs = build_providers(routes, spec, preg, given)
     server: LocalModelServer | None = None
-    run: _Run | None = None
     interrupted = False
     try:
         plan = build_plan(spec, prompts, routes, provs, st)

@@ -117,7 +117,7 @@ def test_local_server_start_is_found_by_campaigns_and_stops(
     try:
         assert proc.stdout is not None
         deadline = time.monotonic() + 120
-        lines = []
+        lines: list[str] = []
         while not any(line.startswith("ready") for line in lines):
             assert time.monotonic() < deadline and proc.poll() is None, lines
             lines.append(proc.stdout.readline())

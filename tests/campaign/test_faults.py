@@ -169,12 +169,14 @@ def test_the_budget_caps_what_the_server_bills(
     assert "budget" in result.message.lower() and "resume" in result.message
     with pytest.raises(BudgetExceededError, match="Raise budget_usd"):
         result.raise_for_status()
+    cap = spec.budget
+    assert cap is not None
     billed = billed_usd(priced_server)
-    assert billed <= result.spent_usd <= spec.budget
+    assert billed <= result.spent_usd <= cap
     # Resuming under the same cap spends at most what is left, across runs.
     again = _run(spec, reg, models)
     assert again.status == "budget_exhausted"
-    assert billed_usd(priced_server) <= spec.budget
+    assert billed_usd(priced_server) <= cap
     assert max(billed_per_identity(priced_server).values()) <= 2  # a faulted attempt + retry
 
 

@@ -13,7 +13,7 @@ from aigym.errors import ValidationError
 
 from .helpers import DATA
 
-ROWS = [
+ROWS: list[dict[str, object]] = [
     {"prompt_id": "a1", "prompt": "What is 2 + 2?", "task_type": "arithmetic", "reference": "4"},
     {"prompt_id": "a2", "prompt": "Name a colour.", "task_type": None, "reference": None},
 ]
@@ -39,8 +39,9 @@ def test_jsonl_csv_and_parquet_give_the_same_items(tmp_path: Path) -> None:
 
 
 def test_other_fields_travel_with_the_prompt(tmp_path: Path) -> None:
-    row = {"prompt_id": "py-add", "prompt": "Write add(a, b).", "tests": "assert add(1, 2) == 3"}
-    row["context"] = {"function_name": "add"}  # type: ignore[assignment]
+    row: dict[str, object] = {"prompt_id": "py-add", "prompt": "Write add(a, b)."}
+    row["tests"] = "assert add(1, 2) == 3"
+    row["context"] = {"function_name": "add"}
     (item,) = load_prompts(_jsonl(tmp_path / "p.jsonl", [row]))
     assert item.fields == {"tests": "assert add(1, 2) == 3", "context": {"function_name": "add"}}
 

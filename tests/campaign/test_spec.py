@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from aigym.campaign import CampaignSpec, Sampling, load_campaign_spec
+from aigym.campaign import Sampling, load_campaign_spec
 from aigym.campaign._routes import apply_spec_to_registries, resolve_routes
 from aigym.errors import UnknownModelError, ValidationError
 from aigym.providers import ProviderRegistry
@@ -70,7 +71,7 @@ def test_toml_yaml_and_json_files_give_the_same_spec(tmp_path: Path) -> None:
 def test_the_spec_registers_endpoints_and_prices_and_routes_models(tmp_path: Path) -> None:
     (path,) = _as_yaml_and_json(tmp_path)[:1]
     spec = load_campaign_spec(path)
-    spec = CampaignSpec(**{**_fields(spec), "models": [*spec.models, "myvllm/llama-3-8b"]})
+    spec = dataclasses.replace(spec, models=[*spec.models, "myvllm/llama-3-8b"])
     models, providers = ModelRegistry.from_bundled(), ProviderRegistry.with_defaults()
     apply_spec_to_registries(spec, models, providers)
     assert "myvllm" in providers and models.get(
@@ -89,10 +90,6 @@ def test_the_spec_registers_endpoints_and_prices_and_routes_models(tmp_path: Pat
         resolve_routes(["openrouter/openai/gpt-4o-minii"], models, providers)
     with pytest.raises(ValidationError, match="list it once"):
         resolve_routes(["smollm2-135m", "local/smollm2-135m"], models, providers)
-
-
-def _fields(spec: CampaignSpec) -> dict[str, object]:
-    return {f: getattr(spec, f) for f in spec.__dataclass_fields__}
 
 
 @pytest.mark.parametrize(
