@@ -147,6 +147,7 @@ class _Run:
         self.stopping = False
         self.calls = self.successes = self.errors = self.rows = 0
         self.error_types: Counter[str] = Counter()
+        self.first_error: dict[str, str] = {}  # error kind -> its first message (with the fix)
         self.queues: list[deque[Job]] = [deque() for _ in self.routes]
         for job in plan.jobs:
             self.queues[job.route].append(job)
@@ -370,7 +371,9 @@ class _Run:
             error = row.status == "error"
             if error:
                 self.errors += 1
-                self.error_types[f"{route.model_id}: {row.error_type}"] += 1
+                kind = f"{route.model_id}: {row.error_type}"
+                self.error_types[kind] += 1
+                self.first_error.setdefault(kind, row.error_message or "")
             else:
                 self.successes += 1
             self.add(row)
@@ -439,8 +442,10 @@ def _message(run: _Run, plan: CampaignPlan, status: CampaignStatus, store: str) 
             f"the {_usd(b.remaining or ZERO)} left{need}. Raise budget_usd and run the same "
             "campaign again to resume (finished calls are not paid twice)."
         )
-    elif run.errors:
+    if run.errors:
         head += ". Run again to retry the errors (retry_errors=True)."
+        for kind, text in sorted(run.first_error.items()):
+            head += f"\n  first {kind}: {text[:300]}"
     return head
 
 
