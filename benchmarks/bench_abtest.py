@@ -68,8 +68,9 @@ def _ab_batch(k: int, start: dt.datetime) -> tuple[pa.Table, pa.Table]:
             "timestamp": t.column("timestamp"),
             "test_name": pa.array(np.full(CHUNK, TEST)),
             "variant": pa.array(variant),
-            "unit_id": t.column("execution_id"),  # each result its own unit in the test
+            "unit_id": t.column("execution_id"),  # assign_variant() without unit_id: each
             "unit_hash": pa.array(rng.integers(0, 1 << 62, size=CHUNK, dtype=np.int64)),
+            "fresh": pa.array(np.ones(CHUNK, dtype=bool)),  # call its own (fresh) unit
             "model_id": pa.array(model),
         }
     )

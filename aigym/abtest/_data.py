@@ -36,11 +36,17 @@ class ArmData:
     unit_level: bool
 
 
+def window(store: ParquetStore, table: str, since: dt.date) -> dt.date | None:
+    """`since` if it skips a date partition, else None: the time filter reads every row."""
+    parts = store.partitions(table)
+    return since if parts and min(parts) < f"date={since.isoformat()}" else None
+
+
 def metric_frame(
     store: ParquetStore,
     test_name: str,
     metric: Metric,
-    since: dt.date,
+    since: dt.date | None,
     extra: tuple[str, ...] = (),
 ) -> pl.LazyFrame:
     """Rows of one test with a value: `ab_variant`, `value` (Float64) and `extra` columns."""
@@ -86,8 +92,13 @@ def unit_stats(
 
 
 def load_arms(store: ParquetStore, test_name: str, metric: Metric, since: dt.date) -> ArmData:
-    """Sufficient statistics per variant and distinct assigned units, in one collect."""
-    frame = metric_frame(store, test_name, metric, since, ("request_key",))
+    """Sufficient statistics per variant and distinct assigned units, in one collect.
+
+    `since` (the test's creation date) prunes older date partitions.
+    """
+    log = assigned_units(store, test_name, window(store, "ab_assignments", since))
+    start = window(store, "executions", since)
+    frame = metric_frame(store, test_name, metric, start, ("request_key",))
     value = pl.col("value")
     summary = frame.group_by("ab_variant").agg(
         pl.len().alias("n"),
@@ -95,7 +106,7 @@ def load_arms(store: ParquetStore, test_name: str, metric: Metric, since: dt.dat
         (value * value).sum().alias("squares"),
         pl.col("request_key").is_not_null().sum().alias("keyed"),
     )
-    rows, assigned_rows = pl.collect_all([summary, assigned_units(store, test_name, since)])
+    rows, assigned_rows = pl.collect_all([summary, log])
     by_variant = {
         r["ab_variant"]: r for r in rows.iter_rows(named=True) if r["ab_variant"] in VARIANTS
     }
@@ -103,7 +114,7 @@ def load_arms(store: ParquetStore, test_name: str, metric: Metric, since: dt.dat
     results = {v: int(by_variant[v]["n"]) if v in by_variant else 0 for v in VARIANTS}
     stats: dict[str, ArmStats]
     if any(r["keyed"] for r in by_variant.values()):
-        keyed = metric_frame(store, test_name, metric, since, ("request_key", "execution_id"))
+        keyed = metric_frame(store, test_name, metric, start, ("request_key", "execution_id"))
         stats = unit_stats(keyed, pl.coalesce("request_key", "execution_id"), metric)
         unit_level = any(isinstance(s, RatioStats) for s in stats.values())
     else:

@@ -192,7 +192,9 @@ class ABTestManager:
         variant = variant_for(hashed, config.traffic_split)
         model = config.model_of(variant)
         now = self._clock()
-        row = AssignmentRow(new_id(now), now, test_name, variant, unit, hashed, model)
+        row = AssignmentRow(
+            new_id(now), now, test_name, variant, unit, hashed, unit_id is None, model
+        )
         store.default_writer("ab_assignments").add(row)
         return variant, model
 

@@ -116,11 +116,18 @@ def variant_for(hashed: int, traffic_split: float) -> Literal["a", "b"]:
     return "b" if hashed / _TWO_63 < traffic_split else "a"
 
 
-def assigned_units(store: ParquetStore, test_name: str, since: dt.date) -> pl.LazyFrame:
-    """Distinct assigned units per variant (one lazy aggregation over the assignment log)."""
+def assigned_units(store: ParquetStore, test_name: str, since: dt.date | None) -> pl.LazyFrame:
+    """Distinct assigned units per variant, in one lazy aggregation over the assignment log.
+
+    Fresh units (made by `assign_variant`) are logged once, so they are counted as rows;
+    caller-given ids are counted as distinct hashes.
+    """
+    fresh = pl.col("fresh").fill_null(False)
     return (
         store.scan("ab_assignments", since=since)
         .filter(pl.col("test_name") == test_name)
         .group_by("variant")
-        .agg(pl.col("unit_hash").n_unique().alias("units"))
+        .agg(
+            (fresh.sum() + pl.col("unit_hash").filter(~fresh).n_unique()).alias("units"),
+        )
     )

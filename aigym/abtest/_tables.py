@@ -58,6 +58,7 @@ _ASSIGN_V1 = pa.schema(
         pa.field("variant", _STR),
         pa.field("unit_id", _STR),
         pa.field("unit_hash", pa.int64()),
+        pa.field("fresh", pa.bool_()),
         pa.field("model_id", _STR),
     ]
 )
@@ -105,8 +106,10 @@ class EventRow:
 class AssignmentRow:
     """One row of `ab_assignments`: a unit sent to a variant, logged before the call.
 
-    `unit_hash` is the 63-bit hash the variant was drawn from; counting distinct hashes per
-    variant (the sample-ratio check) is much cheaper than counting distinct strings.
+    `unit_hash` is the 63-bit hash the variant was drawn from. `fresh` marks a unit id made
+    by `assign_variant` itself (a call without `unit_id`): such a unit is logged exactly once,
+    so the sample-ratio check counts those rows and needs distinct counts (of the hashes,
+    cheaper than of strings) only for caller-given ids, which repeat on re-assignment.
     """
 
     assignment_id: str
@@ -115,4 +118,5 @@ class AssignmentRow:
     variant: str
     unit_id: str
     unit_hash: int
+    fresh: bool
     model_id: str

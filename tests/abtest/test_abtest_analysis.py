@@ -71,8 +71,8 @@ def test_srm_blocks_a_winner(
     extra = []
     for i in range(300):
         unit = f"ghost-{i}"
-        extra.append(AssignmentRow(new_id(clock()), clock(), NAME, "a", unit,
-                                   unit_hash(NAME, unit), config().variant_a_model))  # fmt: skip
+        row = (NAME, "a", unit, unit_hash(NAME, unit), False, config().variant_a_model)
+        extra.append(AssignmentRow(new_id(clock()), clock(), *row))
     store.append("ab_assignments", extra)
     for engine in ENGINES:
         res = manager.analyze_test(store, NAME, engine)

@@ -93,6 +93,10 @@ def test_calls_without_unit_id_are_their_own_units(
     store.flush()
     log = store.scan("ab_assignments").collect()
     assert log["unit_id"].n_unique() == 400 and log["unit_hash"].n_unique() == 400
+    assert log["fresh"].all()
+    res = manager.analyze_test(store, "claude_vs_gpt4_emails")
+    assert res.variant_a["assigned_units"] + res.variant_b["assigned_units"] == 400
+    assert res.variant_b["assigned_units"] == variants.count("b")
 
 
 def test_results_are_tagged_executions(manager: ABTestManager, store: ParquetStore) -> None:
