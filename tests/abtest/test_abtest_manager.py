@@ -187,9 +187,10 @@ def test_another_manager_sees_new_tests_and_stops(
 
 
 def test_events_table_holds_created_and_stopped(
-    manager: ABTestManager, store: ParquetStore
+    manager: ABTestManager, store: ParquetStore, clock: Clock
 ) -> None:
     manager.create_test(store, config())
+    clock.advance(0.5)
     manager.stop_test(store, "claude_vs_gpt4_emails")
     events = store.scan("ab_tests").sort("timestamp", "event_id").collect()
     assert events["event"].to_list() == ["created", "stopped"]
