@@ -15,19 +15,31 @@ one bound per such attempt; a call cut off mid-flight (Ctrl-C) costs all it rese
 A new call starts only if settled + reserved + its reservation fits the budget, so the
 provider's bill can never pass the cap while prices hold. When a call does not fit even
 with nothing in flight, the budget is exhausted and the campaign stops.
+
+`BudgetedProvider` wraps a provider so that its own retry loop (`Provider.acomplete`) asks
+for each retry's reservation, through the running task's `CURRENT_CALL`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
-from aigym.providers import CompletionRequest, Provider
+from aigym.providers import Completion, CompletionRequest, Provider, ProviderCallError
 from aigym.registry import ModelSpec
 
-__all__ = ["Budget", "attempt_bound", "input_token_bound", "rendered_input"]
+__all__ = [
+    "CURRENT_CALL",
+    "Budget",
+    "BudgetedProvider",
+    "CallBudget",
+    "attempt_bound",
+    "input_token_bound",
+    "rendered_input",
+]
 
 ZERO: Final = Decimal(0)
 
@@ -139,3 +151,56 @@ class Budget:
         ev, self._changed = self._changed, None
         if ev is not None:
             ev.set()
+
+
+class CallBudget:
+    """The budget state of the call running in the current task."""
+
+    __slots__ = ("bound", "refused", "reserved")
+
+    def __init__(self, bound: Decimal) -> None:
+        self.bound = bound
+        self.reserved = bound
+        self.refused = False
+
+
+CURRENT_CALL: contextvars.ContextVar[CallBudget | None] = contextvars.ContextVar(
+    "aigym_call", default=None
+)
+
+
+class BudgetedProvider(Provider):
+    """`inner` with the retry loop of the base class, where each retry first reserves budget.
+
+    Attempts go to `inner.generate` with `inner`'s retry decisions and policy; the wrapper's
+    own slot limit is `inner.max_concurrency`.
+    """
+
+    def __init__(self, inner: Provider, budget: Budget) -> None:
+        super().__init__(inner.name, max_concurrency=inner.max_concurrency, retry=inner.retry)
+        self.inner = inner
+        self.budget = budget
+
+    async def generate(self, request: CompletionRequest) -> Completion:
+        return await self.inner.generate(request)
+
+    def should_retry(self, error: ProviderCallError) -> bool:
+        return self.inner.should_retry(error)
+
+    def retry_delay(self, error: ProviderCallError, retries_done: int) -> float | None:
+        delay = self.inner.retry_delay(error, retries_done)
+        call = CURRENT_CALL.get()
+        if delay is None or call is None:
+            return delay
+        if not self.budget.reserve_more(call.bound):
+            call.refused = True
+            error.fix = (
+                "the budget could not cover another attempt now: raise budget_usd and run the "
+                "campaign again (this key is retried)"
+            )
+            return None
+        call.reserved += call.bound
+        return delay
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 import os
 import sys
@@ -30,9 +29,9 @@ from collections.abc import Callable, Coroutine, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from aigym.campaign._budget import ZERO, Budget
+from aigym.campaign._budget import CURRENT_CALL, ZERO, Budget, BudgetedProvider, CallBudget
 from aigym.campaign._localserver import local_server_status
-from aigym.campaign._plan import CachedAnswer, CampaignPlan, Job, build_plan
+from aigym.campaign._plan import CampaignPlan, Job, build_plan
 from aigym.campaign._progress import Progress
 from aigym.campaign._prompts import load_prompts
 from aigym.campaign._results import CampaignResult, CampaignStatus, summarize
@@ -44,17 +43,16 @@ from aigym.campaign._routes import (
     resolve_routes,
     route_limit,
 )
+from aigym.campaign._rows import RowMaker
 from aigym.campaign._spec import CampaignSpec, load_campaign_spec
 from aigym.errors import AigymError
 from aigym.providers import (
-    Completion,
-    CompletionRequest,
     LocalModelServer,
     Provider,
     ProviderCallError,
     ProviderRegistry,
 )
-from aigym.records import Execution, TaskMetrics, new_id
+from aigym.records import Execution, new_id
 from aigym.registry import ModelRegistry, get_model_registry
 from aigym.store import BufferedWriter, ParquetStore
 
@@ -62,58 +60,6 @@ __all__ = ["arun_campaign", "run_campaign"]
 
 log = logging.getLogger("aigym.campaign")
 T = TypeVar("T")
-_MAX_MESSAGE = 2000
-
-
-class _Call:
-    """The budget state of the call running in the current task."""
-
-    __slots__ = ("bound", "refused", "reserved")
-
-    def __init__(self, bound: Decimal) -> None:
-        self.bound = bound
-        self.reserved = bound
-        self.refused = False
-
-
-_CALL: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("aigym_call", default=None)
-
-
-class _Budgeted(Provider):
-    """`inner` with the retry loop of the base class, where each retry first reserves budget.
-
-    Attempts go to `inner.generate` with `inner`'s retry decisions and policy; the wrapper's
-    own slot limit is `inner.max_concurrency`.
-    """
-
-    def __init__(self, inner: Provider, budget: Budget) -> None:
-        super().__init__(inner.name, max_concurrency=inner.max_concurrency, retry=inner.retry)
-        self.inner = inner
-        self.budget = budget
-
-    async def generate(self, request: CompletionRequest) -> Completion:
-        return await self.inner.generate(request)
-
-    def should_retry(self, error: ProviderCallError) -> bool:
-        return self.inner.should_retry(error)
-
-    def retry_delay(self, error: ProviderCallError, retries_done: int) -> float | None:
-        delay = self.inner.retry_delay(error, retries_done)
-        call = _CALL.get()
-        if delay is None or call is None:
-            return delay
-        if not self.budget.reserve_more(call.bound):
-            call.refused = True
-            error.fix = (
-                "the budget could not cover another attempt now: raise budget_usd and run the "
-                "campaign again (this key is retried)"
-            )
-            return None
-        call.reserved += call.bound
-        return delay
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def _say(verbose: bool, text: str) -> None:
@@ -152,6 +98,7 @@ class _Run:
         for job in plan.jobs:
             self.queues[job.route].append(job)
         self._oldest: float | None = None
+        self.make = RowMaker(spec, plan.routes, run_id)
 
     # ------------------------------------------------------------------ rows
 
@@ -176,113 +123,6 @@ class _Run:
             await asyncio.sleep(self.spec.flush_seconds / 4)
             self.flush_if_due()
 
-    def _meta(self, job: Job) -> dict[str, Any]:
-        meta: dict[str, Any] = dict(job.item.fields)
-        meta["cache_key"] = job.cache_key
-        meta["repeat"] = job.repeat
-        if job.request.seed is not None:
-            meta["seed"] = job.request.seed
-        return meta
-
-    def _metrics(self, job: Job, route: ModelRoute, **kw: Any) -> Execution:
-        m = TaskMetrics(
-            model_id=route.model_id,
-            task_type=job.item.task_type,
-            prompt=job.item.prompt,
-            prompt_id=job.item.prompt_id,
-            request_key=job.key,
-            campaign=self.spec.name,
-            run_id=self.run_id,
-            provider=route.endpoint,
-            **kw,
-        )
-        return Execution.from_metrics(m, store_text=self.spec.store_text)
-
-    def success_row(
-        self, job: Job, route: ModelRoute, c: Completion, cost: Decimal, charge: Decimal
-    ) -> Execution:
-        meta = self._meta(job)
-        if c.finish_reason:
-            meta["finish_reason"] = c.finish_reason
-        if c.attempts > 1:
-            meta["latency_total_ms"] = round(c.latency_ms, 3)
-        if c.unreported_attempts:
-            meta["unreported_attempts"] = c.unreported_attempts
-        if charge != cost:
-            meta["charged_usd"] = float(charge)
-        lat = c.attempt_latencies_ms[-1] if c.attempt_latencies_ms else c.latency_ms
-        return self._metrics(
-            job,
-            route,
-            prompt_tokens=c.prompt_tokens,
-            completion_tokens=c.completion_tokens,
-            latency_ms=lat,
-            cost_usd=cost,
-            uncached_cost_usd=cost,
-            status="success",
-            http_status=c.http_status if 100 <= c.http_status <= 599 else None,
-            attempts=c.attempts,
-            response=c.text,
-            metadata=meta,
-        )
-
-    def error_row(
-        self,
-        job: Job,
-        route: ModelRoute,
-        *,
-        error_type: str,
-        message: str,
-        http_status: int | None,
-        attempts: int,
-        latency_ms: float | None,
-        charge: Decimal,
-        unreported: int = 0,
-    ) -> Execution:
-        meta = self._meta(job)
-        if unreported:
-            meta["unreported_attempts"] = unreported
-        if charge:
-            meta["charged_usd"] = float(charge)
-        ok_status = http_status is not None and 100 <= http_status <= 599
-        return self._metrics(
-            job,
-            route,
-            prompt_tokens=0,
-            completion_tokens=0,
-            latency_ms=latency_ms,
-            cost_usd=0.0,
-            uncached_cost_usd=0.0,
-            status="error",
-            error_type=error_type,
-            error_message=message[:_MAX_MESSAGE],
-            http_status=http_status if ok_status else None,
-            attempts=attempts,
-            metadata=meta,
-        )
-
-    def cached_row(self, job: Job, answer: CachedAnswer) -> Execution:
-        route = self.routes[job.route]
-        meta = self._meta(job)
-        meta["cached_from"] = answer.execution_id
-        if answer.finish_reason:
-            meta["finish_reason"] = answer.finish_reason
-        return self._metrics(
-            job,
-            route,
-            prompt_tokens=answer.prompt_tokens,
-            completion_tokens=answer.completion_tokens,
-            latency_ms=answer.latency_ms,
-            cost_usd=0.0,
-            uncached_cost_usd=answer.uncached_cost_usd,
-            status="success",
-            http_status=answer.http_status,
-            attempts=0,
-            response=answer.response,
-            cache_hit=True,
-            metadata=meta,
-        )
-
     # ------------------------------------------------------------------ calls
 
     async def call(self, job: Job, route: ModelRoute, provider: Provider) -> Execution:
@@ -291,15 +131,15 @@ class _Run:
         The caller has reserved one attempt; retries reserve more through `_Budgeted`.
         """
         budget = self.budget
-        state = _Call(job.attempt_bound)
-        token = _CALL.set(state)
+        state = CallBudget(job.attempt_bound)
+        token = CURRENT_CALL.set(state)
         charge: Decimal | None = None  # None: cut off mid-flight, all it reserved may be billed
         try:
             try:
                 c = await provider.acomplete(job.request)
             except ProviderCallError as err:
                 charge = job.attempt_bound * err.unreported_attempts
-                return self.error_row(
+                return self.make.error(
                     job,
                     route,
                     error_type=err.error_type,
@@ -312,7 +152,7 @@ class _Run:
                 )
             except AigymError as err:  # refused before sending (e.g. a model not served)
                 charge = ZERO
-                return self.error_row(
+                return self.make.error(
                     job,
                     route,
                     error_type="invalid_request",
@@ -325,11 +165,11 @@ class _Run:
             except Exception as err:  # a bug or an unmapped failure: one row, not a crash
                 log.exception("%s: unexpected failure of one call", route.model_id)
                 charge = state.reserved  # it may have been sent: book the worst case
-                return self.error_row(
+                return self.make.error(
                     job,
                     route,
                     error_type="unexpected_error",
-                    message=f"{type(err).__name__}: {err}"[:_MAX_MESSAGE],
+                    message=f"{type(err).__name__}: {err}",
                     http_status=None,
                     attempts=1,
                     latency_ms=None,
@@ -340,9 +180,9 @@ class _Run:
             else:
                 cost = route.spec.calculate_cost(c.prompt_tokens, c.completion_tokens)
             charge = cost + job.attempt_bound * c.unreported_attempts
-            return self.success_row(job, route, c, cost, charge)
+            return self.make.success(job, route, c, cost, charge)
         finally:
-            _CALL.reset(token)
+            CURRENT_CALL.reset(token)
             booked = state.reserved if charge is None else charge
             budget.settle(state.reserved, booked)
             if booked > state.reserved:
@@ -381,7 +221,7 @@ class _Run:
 
     async def run(self) -> None:
         for job, answer in self.plan.cached:
-            self.add(self.cached_row(job, answer))
+            self.add(self.make.cached(job, answer))
             self.progress.step(error=False, spent=self.budget.total)
         gate = asyncio.Semaphore(self.spec.concurrency)
         flusher = asyncio.create_task(self.flusher())
@@ -520,7 +360,7 @@ async def arun_campaign(
             desc=spec.name[:30],
         )
         writer = st.writer(max_rows=spec.flush_rows, max_seconds=spec.flush_seconds)
-        wrapped = {name: _Budgeted(p, budget) for name, p in provs.items()}
+        wrapped = {name: BudgetedProvider(p, budget) for name, p in provs.items()}
         run = _Run(spec, plan, wrapped, writer, budget, bar, run_id, local_slots)
         try:
             await run.run()
