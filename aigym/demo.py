@@ -1,9 +1,13 @@
 """`make demo`: a bake-off on real outcomes, end to end through the store.
 
-Replays RouteLLM's published outcomes (GPT-4 Turbo vs Mixtral 8x7B on MMLU, GSM8K and
-MT-Bench; see data/README.md) into a fresh Parquet store, prices every call from the registry,
-and answers "which model, for which task, at what cost?" with paired tests on the same
-prompts. Run it with `python -m aigym.demo [--store DIR]`.
+1. Replays RouteLLM's published outcomes (GPT-4 Turbo vs Mixtral 8x7B on MMLU, GSM8K and
+   MT-Bench; see data/README.md) into a fresh Parquet store, prices every call from the
+   registry, and answers "which model, for which task, at what cost?" with paired tests on
+   the same prompts.
+2. Runs a live campaign against the two local llama.cpp models (real HTTP, real tokens and
+   latencies) and scores the answers against the prompt sets' references.
+
+Run it with `python -m aigym.demo [--store DIR] [--no-live]`.
 """
 
 from __future__ import annotations
@@ -138,6 +142,9 @@ def paired_verdicts(store: ParquetStore, a: str, b: str) -> pl.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m aigym.demo", description=__doc__)
     ap.add_argument("--store", default="demo_store", help="store folder (recreated)")
+    ap.add_argument(
+        "--no-live", action="store_true", help="skip the live campaign on the local models"
+    )
     args = ap.parse_args(argv)
     root = Path(args.store)
     shutil.rmtree(root, ignore_errors=True)
@@ -161,10 +168,33 @@ def main(argv: list[str] | None = None) -> None:
         s = dict(spend.collect().iter_rows())
         ratio = s[b] / s[a] if s.get(a) else math.nan
         print(f"\n{b} cost {ratio:.1f}x as much as {a} for the same prompts.")
+        if not args.no_live:
+            live(store)
         print(
-            "Read the store yourself: polars.scan_parquet / DuckDB read_parquet("
+            "\nRead the store yourself: polars.scan_parquet / DuckDB read_parquet("
             f"'{root}/executions/*/*.parquet', hive_partitioning = true)"
         )
+
+
+def live(store: ParquetStore) -> None:
+    """A real campaign against the two local llama.cpp models, then scored against references."""
+    from aigym.campaign import run_local_demo
+    from aigym.scoring import rescore
+
+    result = run_local_demo(store, progress=False)
+    if result is None:
+        return
+    store.flush()
+    scored = pl.concat(
+        [
+            rescore(
+                store, campaign="demo-local-models", task_type="arithmetic", scorer="numeric_match"
+            ),
+            rescore(store, campaign="demo-local-models", task_type="factual_qa", scorer="token_f1"),
+        ]
+    )
+    print("\nScored against the references (0-100; the models are tiny, the numbers are real):")
+    print(scored.select("task_type", "model_id", "scorer", "executions", "mean_value"))
 
 
 if __name__ == "__main__":
