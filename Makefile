@@ -44,6 +44,7 @@ demo: install
 bench: install
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_campaign.py
 
 # Does a cheap quality score predict reference correctness? (real local-model outputs, ~2 min)
 calibration: install
