@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "AigymError": "aigym.errors",
     "BudgetExceededError": "aigym.errors",
     "BufferedWriter": "aigym.store",
+    "CampaignResult": "aigym.campaign",
+    "CampaignSpec": "aigym.campaign",
     "Completion": "aigym.providers",
     "CompletionRequest": "aigym.providers",
     "Durability": "aigym.store",
@@ -37,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "ProviderError": "aigym.errors",
     "ProviderRegistry": "aigym.providers",
     "SampleStats": "aigym.stats",
+    "Sampling": "aigym.campaign",
     "SchemaError": "aigym.errors",
     "Score": "aigym.scoring",
     "ScoreRecord": "aigym.records",
@@ -50,8 +53,10 @@ _EXPORTS: dict[str, str] = {
     "ValidationError": "aigym.errors",
     "get_model_registry": "aigym.registry",
     "get_quality_scorer": "aigym.scoring",
+    "latest_per_key": "aigym.campaign",
     "new_id": "aigym.records",
     "open_store": "aigym._api",
+    "run_campaign": "aigym.campaign",
 }
 
 __all__ = [
@@ -59,6 +64,8 @@ __all__ = [
     "AigymError",
     "BudgetExceededError",
     "BufferedWriter",
+    "CampaignResult",
+    "CampaignSpec",
     "Completion",
     "CompletionRequest",
     "Durability",
@@ -72,6 +79,7 @@ __all__ = [
     "ProviderError",
     "ProviderRegistry",
     "SampleStats",
+    "Sampling",
     "SchemaError",
     "Score",
     "ScoreRecord",
@@ -85,12 +93,21 @@ __all__ = [
     "ValidationError",
     "get_model_registry",
     "get_quality_scorer",
+    "latest_per_key",
     "new_id",
     "open_store",
+    "run_campaign",
 ]
 
 if TYPE_CHECKING:
     from aigym._api import open_store
+    from aigym.campaign import (
+        CampaignResult,
+        CampaignSpec,
+        Sampling,
+        latest_per_key,
+        run_campaign,
+    )
     from aigym.errors import (
         ABTestError,
         AigymError,
