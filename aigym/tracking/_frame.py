@@ -145,6 +145,13 @@ def execution_frame(
         lf = lf.filter(_is_in("task_type", task_type))
     with_feedback = feedback and has_rows(store, "feedback", side)
     with_scores = quality and has_rows(store, "scores", side)
+    if with_scores and name is None and task_type is not None:
+        # One task (or tasks sharing a primary scorer): join on the id alone, fewer rows.
+        primary = _primary_map()
+        tasks = [task_type] if isinstance(task_type, str) else list(task_type)
+        used = {primary.get(t, FALLBACK_SCORER) for t in tasks}
+        if len(used) == 1:
+            name = used.pop()
     need = list(dict.fromkeys(columns))
     if quality:
         need += ["status", "quality_score"]
@@ -173,11 +180,10 @@ def execution_frame(
                 _latest_scores(store, side, names, version),
                 on=["execution_id", "_scorer"],
                 how="left",
-                maintain_order="left",
             )
         else:
             scores = _latest_scores(store, side, [name], version).drop("_scorer")
-            lf = lf.join(scores, on="execution_id", how="left", maintain_order="left")
+            lf = lf.join(scores, on="execution_id", how="left")
     if quality:
         ok = pl.col("status") == "success"
         score = pl.col("_score") if with_scores else pl.lit(None, dtype=pl.Float64)
@@ -191,7 +197,6 @@ def execution_frame(
                 latest_feedback(store, side, full=feedback_full),
                 on="execution_id",
                 how="left",
-                maintain_order="left",
             ).with_columns(pl.coalesce("feedback_approved", "user_approved").alias("approved"))
         else:
             nulls = [
@@ -212,4 +217,5 @@ def execution_frame(
         keep += ["approved", "edit_distance", "user_rating"]
         if feedback_full:
             keep += ["feedback_approved", "feedback_comment", "feedback_timestamp"]
-    return lf.select(list(dict.fromkeys(keep))), QualitySource(name, version, with_scores)
+    source = QualitySource(parse_scorer(scorer)[0], version, with_scores)
+    return lf.select(list(dict.fromkeys(keep))), source

@@ -149,6 +149,24 @@ def test_scores_override_record_time_quality(store, tracker, ids):
     assert missing.n_from_scorer == 0
 
 
+def test_each_task_uses_its_own_primary_scorer(store, tracker, ids):
+    primary = primary_scorers()
+    store.append(
+        "scores",
+        [
+            score(ids[0], primary["email_writing"], "1", 100.0, at(8)),
+            score(ids[9], primary["code_generation"], "1", 50.0, at(2)),
+            score(ids[9], "token_f1", "1", 0.0, at(2)),  # not code_generation's primary
+        ],
+    )
+    s = tracker.get_model_stats(store, GPT4O, until=UNTIL)  # all tasks: a per-task mapping
+    assert s.avg_quality_score == pytest.approx((100 + 90 + 70 + 50) / 4)
+    assert s.n_from_scorer == 2
+    a = tracker.get_cost_analysis(store, until=UNTIL)
+    cell = a.by_model_task.filter(model_id=GPT4O, task_type="code_generation")
+    assert cell["q_sum"].item() == pytest.approx(50.0)
+
+
 def test_declined_score_falls_back_to_record_time(store, tracker, ids):
     primary = primary_scorers()["email_writing"]
     store.append("scores", [score(ids[0], primary, "1", None, at(8))])
