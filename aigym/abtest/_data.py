@@ -1,11 +1,12 @@
 """Per-variant sufficient statistics of a test's results, in one lazy pass over the store.
 
-The common case (each result its own unit) is a single aggregation over
-`store.scan("executions")` filtered on `ab_test`, projecting only the variant, the metric and
-the unit key. When results carry a unit id (`request_key`, set by `record_variant_result(...,
-unit_id=)`) and a unit has several results, the metric is summed per unit first and compared
-as a ratio of totals (sum of metric / number of results) with delta-method errors: the same
-"mean per result" estimand, with standard errors that respect the unit of randomisation.
+The common case (each call randomised on its own) is a single aggregation over
+`store.scan("executions")` filtered on `ab_test`, projecting only the variant and the metric.
+When units were randomised by caller-given ids (a user, a session: `assign_variant(...,
+unit_id=)`, kept on results as `request_key` by `record_variant_result(..., unit_id=)`) and a
+unit has several results, the metric is summed per unit first and compared as a ratio of
+totals (sum of metric / number of results) with delta-method errors: the same "mean per
+result" estimand, with standard errors that respect the unit of randomisation.
 """
 
 from __future__ import annotations
@@ -92,36 +93,41 @@ def unit_stats(
 
 
 def load_arms(store: ParquetStore, test_name: str, metric: Metric, since: dt.date) -> ArmData:
-    """Sufficient statistics per variant and distinct assigned units, in one collect.
+    """Sufficient statistics per variant and distinct assigned units.
 
-    `since` (the test's creation date) prunes older date partitions.
+    One parallel collect of the metric aggregation and the assignment-log count; a second
+    pass per unit only when units were randomised by caller-given ids (or, without an
+    assignment log, when results carry unit ids). `since` (the test's creation date) prunes
+    older date partitions.
     """
     log = assigned_units(store, test_name, window(store, "ab_assignments", since))
     start = window(store, "executions", since)
-    frame = metric_frame(store, test_name, metric, start, ("request_key",))
     value = pl.col("value")
-    summary = frame.group_by("ab_variant").agg(
-        pl.len().alias("n"),
-        value.sum().alias("sum"),
-        (value * value).sum().alias("squares"),
-        pl.col("request_key").is_not_null().sum().alias("keyed"),
+    summary = (
+        metric_frame(store, test_name, metric, start)
+        .group_by("ab_variant")
+        .agg(pl.len().alias("n"), value.sum().alias("sum"), (value * value).sum().alias("sq"))
     )
-    rows, assigned_rows = pl.collect_all([summary, log])
+    rows, log_rows = pl.collect_all([summary, log])
     by_variant = {
         r["ab_variant"]: r for r in rows.iter_rows(named=True) if r["ab_variant"] in VARIANTS
     }
-    assigned = {r["variant"]: int(r["units"]) for r in assigned_rows.iter_rows(named=True)}
+    assigned = {r["variant"]: int(r["units"]) for r in log_rows.iter_rows(named=True)}
     results = {v: int(by_variant[v]["n"]) if v in by_variant else 0 for v in VARIANTS}
+    if log_rows.height:  # randomised per caller id (user, session) or per call
+        per_unit = bool(log_rows["explicit"].sum())
+    else:  # results recorded without assignments: trust their unit ids
+        keyed = metric_frame(store, test_name, metric, start, ("request_key",))
+        per_unit = bool(keyed.select(pl.col("request_key").is_not_null().any()).collect().item())
     stats: dict[str, ArmStats]
-    if any(r["keyed"] for r in by_variant.values()):
-        keyed = metric_frame(store, test_name, metric, start, ("request_key", "execution_id"))
-        stats = unit_stats(keyed, pl.coalesce("request_key", "execution_id"), metric)
-        unit_level = any(isinstance(s, RatioStats) for s in stats.values())
+    if per_unit:
+        frame = metric_frame(store, test_name, metric, start, ("request_key", "execution_id"))
+        stats = unit_stats(frame, pl.coalesce("request_key", "execution_id"), metric)
     else:
         stats = {
-            v: _simple(metric, int(r["n"]), float(r["sum"]), float(r["squares"]))
+            v: _simple(metric, int(r["n"]), float(r["sum"]), float(r["sq"]))
             for v, r in by_variant.items()
         }
-        unit_level = False
+    unit_level = any(isinstance(s, RatioStats) for s in stats.values())
     units = {v: stats[v].n if v in stats else 0 for v in VARIANTS}
     return ArmData(results, units, stats, {v: assigned.get(v, 0) for v in VARIANTS}, unit_level)

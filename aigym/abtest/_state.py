@@ -120,7 +120,8 @@ def assigned_units(store: ParquetStore, test_name: str, since: dt.date | None) -
     """Distinct assigned units per variant, in one lazy aggregation over the assignment log.
 
     Fresh units (made by `assign_variant`) are logged once, so they are counted as rows;
-    caller-given ids are counted as distinct hashes.
+    caller-given ids are counted as distinct hashes. `explicit` counts rows with caller ids:
+    when there are none, every call was randomised on its own and is its own unit.
     """
     fresh = pl.col("fresh").fill_null(False)
     return (
@@ -129,5 +130,6 @@ def assigned_units(store: ParquetStore, test_name: str, since: dt.date | None) -
         .group_by("variant")
         .agg(
             (fresh.sum() + pl.col("unit_hash").filter(~fresh).n_unique()).alias("units"),
+            (~fresh).sum().alias("explicit"),
         )
     )

@@ -304,3 +304,23 @@ def test_large_approval_arms_use_the_gaussian_posterior(
     assert res.method == "gaussian"
     assert res.chance_to_win == bayes_means(a.to_sample_stats(), b.to_sample_stats()).chance_to_win
     assert res.chance_to_win == pytest.approx(exact.chance_to_win, abs=1e-4)
+
+
+def test_the_unit_is_what_was_randomised(
+    manager: ABTestManager, store: ParquetStore, rng: np.random.Generator
+) -> None:
+    # randomised per call (no unit_id at assignment): each result is its own unit, even if
+    # results name a user
+    manager.create_test(store, config(min_sample_size=2))
+    for i in range(200):
+        variant, _ = manager.assign_variant(store, NAME)
+        q = float(rng.uniform(50, 90))
+        manager.record_variant_result(store, NAME, variant, quality_score=q, unit_id=f"u{i % 20}")
+    assert not manager.analyze_test(store, NAME).unit_level
+    # no assignment log: results' unit ids are trusted
+    manager.create_test(store, config("direct", min_sample_size=2))
+    for i in range(200):
+        manager.record_variant_result(store, "direct", "ab"[i % 2], unit_id=f"user-{i % 40}",
+                                      quality_score=float(rng.uniform(50, 90)))  # fmt: skip
+    res = manager.analyze_test(store, "direct", "frequentist")
+    assert res.unit_level and res.variant_a["sample_size"] == 20 and res.variant_a["results"] == 100
