@@ -6,8 +6,9 @@
 * agg: the scan-and-aggregate step of `get_task_comparison` (`stats_query`, exact median and
   p95 latency) and of `get_cost_analysis` (`cube_query`, day x model x task sums), against
   the same aggregation in DuckDB; results asserted equal; median of 3 warm runs.
-* joined: the comparison step when feedback (1M rows) and scores (2M rows) exist, so the
-  latest-feedback and latest-score joins run; the store shares the 10M executions through a
+* joined: the comparison step and the dashboard's cube step (every row, both joins) when
+  feedback (1M rows) and scores (2M rows) exist, so the latest-feedback and latest-score
+  joins run; the store shares the 10M executions through a
   symlink and keeps its own feedback/scores under benchmarks/_data/ (built once).
 * calls: the whole public calls (flush, listing, query, statistics, forecast), median of 3
   warm runs, and the peak memory of the process.
@@ -126,6 +127,35 @@ select model_id, count(*), count(*) filter (where status = 'error'),
 from e group by model_id order by model_id
 """
 
+JOINED_CUBE_SQL = """
+with fb as (
+  select execution_id, approved
+  from read_parquet('{root}/feedback/*/*.parquet', hive_partitioning = true)
+  where timestamp >= '{since}' and timestamp < '{until}'
+  qualify row_number() over (
+    partition by execution_id order by timestamp desc, feedback_id desc) = 1
+), sc as (
+  select execution_id, scorer, value
+  from read_parquet('{root}/scores/*/*.parquet', hive_partitioning = true)
+  where timestamp >= '{since}' and timestamp < '{until}' and scorer in ({scorers})
+  qualify row_number() over (
+    partition by execution_id, scorer order by timestamp desc, score_id desc) = 1
+), e as (
+  select x.date, x.model_id, x.task_type, x.status, x.cost_usd, x.latency_ms,
+    x.prompt_tokens, x.completion_tokens, coalesce(fb.approved, x.user_approved) as approved,
+    case when x.status = 'success' then coalesce(sc.value, x.quality_score) end as q,
+    x.status = 'success' and sc.value is not null as from_scorer
+  from (select * {src}) x
+  left join fb on fb.execution_id = x.execution_id
+  left join sc on sc.execution_id = x.execution_id and sc.scorer = x.task_type
+)
+select date, model_id, task_type, count(*), count(*) filter (where status = 'error'),
+  sum(cost_usd), sum(cost_usd * cost_usd), sum(latency_ms), count(q), sum(q), sum(q * q),
+  count(*) filter (where status = 'success' and q is null), count(*) filter (where from_scorer),
+  sum(prompt_tokens), sum(completion_tokens), count(approved), coalesce(sum(approved::int), 0)
+from e group by all order by date, model_id, task_type
+"""
+
 
 def _sql(template: str, root: Path) -> str:
     w = make_window(DAYS, UNTIL)
@@ -214,13 +244,14 @@ def part(name: str) -> dict[str, Any]:
         store = ParquetStore(root)
         lf, _ = stats_query(store, window, task_type=TASK)
         run = lambda: _rows(lf.collect())  # noqa: E731
-    elif name == "cube-polars":
+    elif name in ("cube-polars", "joinedcube-polars"):
         store = ParquetStore(root)
-        lf, _ = cube_query(store, window)
+        lf, _ = cube_query(store, window, approvals=name.startswith("joined"))
         run = lambda: _rows(lf.collect())  # noqa: E731
-    elif name in ("cmp-duckdb", "cube-duckdb", "joined-duckdb"):
-        template = {"cmp": CMP_SQL, "cube": CUBE_SQL, "joined": JOINED_SQL}[name.split("-")[0]]
-        sql = _sql(template, root)
+    elif name in ("cmp-duckdb", "cube-duckdb", "joined-duckdb", "joinedcube-duckdb"):
+        templates = {"cmp": CMP_SQL, "cube": CUBE_SQL, "joined": JOINED_SQL,
+                     "joinedcube": JOINED_CUBE_SQL}  # fmt: skip
+        sql = _sql(templates[name.split("-")[0]], root)
         run = lambda: [list(r) for r in con.sql(sql).fetchall()]  # noqa: E731
     elif "call-" in name:
         store = ParquetStore(root)
@@ -276,6 +307,8 @@ def bench_joined(script: Path) -> None:
     build_joined()
     label = "10M + 1M feedback + 2M scores: comparison step (s)"
     _versus(script, "joined-polars", "joined-duckdb", label, "target <= 2x DuckDB")
+    label = "10M + feedback + scores: dashboard step (all rows) (s)"
+    _versus(script, "joinedcube-polars", "joinedcube-duckdb", label, "target <= 1.2x DuckDB")
 
 
 def bench_calls(script: Path) -> None:
