@@ -116,7 +116,7 @@ def _measure(name: str) -> Any:
 
     from aigym.abtest._config import get_metric
     from aigym.abtest._data import metric_frame, unit_stats
-    from aigym.stats import RatioStats, mann_whitney, ratio_delta
+    from aigym.stats import RatioStats, format_p_value, mann_whitney, ratio_delta
 
     store = ParquetStore(STORE)
     manager = ABTestManager()
@@ -131,8 +131,9 @@ def _measure(name: str) -> Any:
     def analyze() -> Any:
         engine = "frequentist" if name.startswith("analyze") else "bayesian"
         res = manager.analyze_test(store, TEST, engine, metric=metric)  # type: ignore[arg-type]
-        return [res.winner, res.variant_a["results"], res.variant_b["results"], res.effect,
-                res.p_value, res.chance_to_win, res.srm.observed]  # fmt: skip
+        p = "n/a" if res.p_value is None else format_p_value(res.p_value)
+        return [res.winner, res.method, res.variant_a["results"], res.variant_b["results"],
+                res.effect, p, res.chance_to_win, res.srm.observed]  # fmt: skip
 
     def bare() -> Any:
         v = pl.col(column).cast(pl.Float64)
@@ -145,7 +146,7 @@ def _measure(name: str) -> Any:
         a, b = arms["a"], arms["b"]
         assert isinstance(a, RatioStats) and isinstance(b, RatioStats)
         res = ratio_delta(a, b)
-        return [a.n, b.n, res.effect, res.p_value]
+        return [a.n, b.n, res.effect, format_p_value(res.p_value)]
 
     def bare_units() -> Any:
         x, y = pl.col("x"), pl.col("y")
@@ -167,11 +168,11 @@ def _measure(name: str) -> Any:
     def rank() -> Any:
         a, b = arrays()
         res = mann_whitney(a, b)
-        return [a.size, b.size, res.effect, res.interval, res.p_value]
+        return [a.size, b.size, res.effect, res.interval, format_p_value(res.p_value)]
 
     def bare_rank() -> Any:
         a, b = arrays()
-        return [a.size, b.size, float(stats.mannwhitneyu(b, a).pvalue)]
+        return [a.size, b.size, format_p_value(float(stats.mannwhitneyu(b, a).pvalue))]
 
     table = {"analyze": analyze, "bayes": analyze, "bare": bare, "units": units,
              "bare-units": bare_units, "rank": rank, "bare-rank": bare_rank}  # fmt: skip
@@ -212,7 +213,7 @@ def main() -> None:
         _pair("bayes", "bare", "analyze_test, mean metric (quality), bayesian", "target <= 1 s")
         _pair("analyze-approval", "bare-approval", "analyze_test, proportion (approval), z-test",
               "target <= 1 s")  # fmt: skip
-        _pair("bayes-approval", "bare-approval", "analyze_test, proportion, Beta-Binomial",
+        _pair("bayes-approval", "bare-approval", "analyze_test, proportion (approval), bayesian",
               "target <= 1 s")  # fmt: skip
     if args.only in (None, "units"):
         _pair("units", "bare-units", "unit-level aggregation 10M results -> 2M units + delta",
