@@ -93,7 +93,9 @@ def hodges_lehmann_shift(
     a: FloatArray, b: FloatArray, confidence: float, alternative: Alternative
 ) -> tuple[float, tuple[float, float]]:
     """Median of all B - A differences, with the Moses interval."""
-    rows = b.astype(np.float64)
+    # Both sides sorted: the bisection's searchsorted queries (t - rows) then arrive in
+    # order, which is several times faster than random queries on large arms.
+    rows = np.sort(b.astype(np.float64))
     cols = np.sort(-a.astype(np.float64))
     start = np.zeros(rows.size, dtype=np.int64)
     total = a.size * b.size
