@@ -20,7 +20,10 @@ __version__ = "0.1.0"
 
 # name -> defining module; resolved lazily by __getattr__ (PEP 562).
 _EXPORTS: dict[str, str] = {
+    "ABTestConfig": "aigym.abtest",
     "ABTestError": "aigym.errors",
+    "ABTestManager": "aigym.abtest",
+    "ABTestResult": "aigym.abtest",
     "AigymError": "aigym.errors",
     "BudgetExceededError": "aigym.errors",
     "BufferedWriter": "aigym.store",
@@ -36,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "LocalModelServer": "aigym.providers",
     "MetricTracker": "aigym.tracking",
     "ModelCapability": "aigym.registry",
+    "ModelComparison": "aigym.abtest",
     "ModelRegistry": "aigym.registry",
     "ModelSpec": "aigym.registry",
     "ModelStats": "aigym.tracking",
@@ -56,6 +60,8 @@ _EXPORTS: dict[str, str] = {
     "UnknownExecutionError": "aigym.errors",
     "UnknownModelError": "aigym.errors",
     "ValidationError": "aigym.errors",
+    "compare_models": "aigym.abtest",
+    "get_ab_test_manager": "aigym.abtest",
     "get_metric_tracker": "aigym.tracking",
     "get_model_registry": "aigym.registry",
     "get_quality_scorer": "aigym.scoring",
@@ -66,7 +72,10 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "ABTestConfig",
     "ABTestError",
+    "ABTestManager",
+    "ABTestResult",
     "AigymError",
     "BudgetExceededError",
     "BufferedWriter",
@@ -82,6 +91,7 @@ __all__ = [
     "LocalModelServer",
     "MetricTracker",
     "ModelCapability",
+    "ModelComparison",
     "ModelRegistry",
     "ModelSpec",
     "ModelStats",
@@ -102,6 +112,8 @@ __all__ = [
     "UnknownExecutionError",
     "UnknownModelError",
     "ValidationError",
+    "compare_models",
+    "get_ab_test_manager",
     "get_metric_tracker",
     "get_model_registry",
     "get_quality_scorer",
@@ -113,6 +125,14 @@ __all__ = [
 
 if TYPE_CHECKING:
     from aigym._api import open_store
+    from aigym.abtest import (
+        ABTestConfig,
+        ABTestManager,
+        ABTestResult,
+        ModelComparison,
+        compare_models,
+        get_ab_test_manager,
+    )
     from aigym.campaign import (
         CampaignResult,
         CampaignSpec,
