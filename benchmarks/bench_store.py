@@ -16,6 +16,7 @@ import math
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -139,15 +140,13 @@ QUANTILES = (
 )
 
 
-def part(name: str) -> dict[str, Any]:
-    """One measurement in this (fresh) process: median of 3 warm runs, result, peak memory."""
+def _runner(engine: str, quant: bool) -> Any:
     import duckdb
     import polars as pl
 
     from aigym.stats import grouped_quantiles
 
-    quant = name.endswith("-q")
-    if name.startswith("polars"):
+    if engine == "polars":
         store = ParquetStore(STORE_10M)
 
         def run() -> list[tuple[Any, ...]]:
@@ -170,18 +169,41 @@ def part(name: str) -> dict[str, Any]:
                 )
             else:
                 df = lf.group_by("model_id", "task_type").agg(aggs).collect()
-            df = df.sort("model_id", "task_type")
-            return df.rows()
+            return df.sort("model_id", "task_type").rows()
 
-    else:
-        con = duckdb.connect()
-        sql = AGG.format(root=STORE_10M, extra=QUANTILES if quant else "")
+        return run
+    con = duckdb.connect()
+    sql = AGG.format(root=STORE_10M, extra=QUANTILES if quant else "")
+    return lambda: con.sql(sql).fetchall()
 
-        def run() -> list[tuple[Any, ...]]:
-            return con.sql(sql).fetchall()
 
-    seconds, rows = median_time(run, runs=3, warmup=1)
-    return {"seconds": seconds, "rows": rows, "peak_rss_mb": peak_rss_mb()}
+def part(name: str) -> dict[str, Any]:
+    """In a fresh process: `time-q?` alternates the two engines (one warm-up each, then 3
+    alternating rounds, medians), so drift in the machine's speed hits both alike;
+    `mem-ENGINE-q?` runs one engine alone for a clean peak-memory figure."""
+    import statistics
+
+    kind, *rest = name.split("-")
+    quant = rest[-1:] == ["q"]
+    if kind == "mem":
+        run = _runner(rest[0], quant)
+        run()
+        run()
+        return {"peak_rss_mb": peak_rss_mb()}
+    runs = {e: _runner(e, quant) for e in ("polars", "duckdb")}
+    rows = {e: r() for e, r in runs.items()}
+    times: dict[str, list[float]] = {e: [] for e in runs}
+    for _ in range(3):
+        for e, r in runs.items():
+            t = time.perf_counter()
+            r()
+            times[e].append(time.perf_counter() - t)
+    return {
+        "polars": statistics.median(times["polars"]),
+        "duckdb": statistics.median(times["duckdb"]),
+        "polars_rows": rows["polars"],
+        "duckdb_rows": rows["duckdb"],
+    }
 
 
 def _equal(a: list[list[Any]], b: list[list[Any]]) -> bool:
@@ -202,14 +224,15 @@ def bench_agg() -> None:
     script = Path(__file__)
     for quant, target in ((False, "target <= 1.2x DuckDB"), (True, "target <= 2x DuckDB")):
         sfx = "-q" if quant else ""
-        ours = run_part(script, "polars" + sfx)
-        duck = run_part(script, "duckdb" + sfx)
-        assert _equal(ours["rows"], duck["rows"]), "polars and DuckDB disagree"
+        timing = run_part(script, "time" + sfx)
+        assert _equal(timing["polars_rows"], timing["duckdb_rows"]), "polars and DuckDB disagree"
+        mem_ours = run_part(script, "mem-polars" + sfx)["peak_rss_mb"]
+        mem_duck = run_part(script, "mem-duckdb" + sfx)["peak_rss_mb"]
         label = "10M rows: model x task aggregate" + (" + exact p50/p95" if quant else "")
-        print(ratio_line(label + " (s)", ours["seconds"], duck["seconds"], "s", target))
+        print(ratio_line(label + " (s)", timing["polars"], timing["duckdb"], "s", target))
         print(
-            f"{'':<58} peak memory: aigym/polars {ours['peak_rss_mb']:.0f} MB, "
-            f"DuckDB {duck['peak_rss_mb']:.0f} MB; results equal: yes"
+            f"{'':<58} peak memory: aigym/polars {mem_ours:.0f} MB, "
+            f"DuckDB {mem_duck:.0f} MB; results equal: yes"
         )
 
 
