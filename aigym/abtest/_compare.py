@@ -67,10 +67,7 @@ class ModelComparisonRow:
     @property
     def better(self) -> bool:
         """Significant and in the metric's good direction (lower for cost and latency)."""
-        if not self.significant:
-            return False
-        up = self.result.direction == "higher_is_better"
-        return self.result.effect > 0 if up else self.result.effect < 0
+        return self.significant and self.result.favours_b
 
 
 @dataclass(frozen=True, slots=True)

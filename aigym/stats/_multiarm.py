@@ -41,10 +41,7 @@ class ArmComparison:
     @property
     def better(self) -> bool:
         """Significant after adjustment and in the metric's good direction."""
-        if not self.significant:
-            return False
-        up = self.result.direction == "higher_is_better"
-        return self.result.effect > 0 if up else self.result.effect < 0
+        return self.significant and self.result.favours_b
 
 
 @dataclass(frozen=True, slots=True)

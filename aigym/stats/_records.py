@@ -122,11 +122,14 @@ class FrequentistResult:
         return not math.isnan(self.p_value) and self.p_value < 1.0 - self.confidence
 
     @property
+    def favours_b(self) -> bool:
+        """The effect points the metric's good way (B - A > 0, or < 0 for cost and latency)."""
+        return self.effect > 0 if self.direction == "higher_is_better" else self.effect < 0
+
+    @property
     def b_is_better(self) -> bool:
         """Significant and in the good direction for this metric (lower cost, higher quality)."""
-        if not self.significant:
-            return False
-        return self.effect > 0 if self.direction == "higher_is_better" else self.effect < 0
+        return self.significant and self.favours_b
 
 
 @dataclass(frozen=True, slots=True)

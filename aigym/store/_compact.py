@@ -20,7 +20,6 @@ deletes sources that a compacted file lists.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -141,13 +140,7 @@ def _compact_partition(
     data = _merge(store, spec, sources)
     dictionary = list(spec.dictionary_columns)
     if not isinstance(backend, LocalBackend):
-        final = f"{backend.root}/{spec.name}/{partition}/{merged_name}"
-        fs = backend.filesystem
-        assert fs is not None
-        with fs.open_output_stream(final) as out:
-            sink = pa.BufferOutputStream()
-            _write(data, sink, dictionary)
-            out.write(sink.getvalue())
+        backend.publish(spec.name, partition, merged_name, data, Durability.FSYNC)  # one PUT
         backend.delete([e.path for e in sources], Durability.FSYNC)
         return int(data.num_rows)
     staging = Staging(backend.path, prefix="c")
@@ -220,6 +213,4 @@ def _journal_state(backend: LocalBackend, d: os.PathLike[str] | str) -> str | No
     except (ValueError, KeyError, TypeError):
         return "unpublished"  # torn journal: nothing was published yet
     # Superseded sources are deleted by the sweep in recover(), via the merged file's list.
-    with contextlib.suppress(OSError):
-        return "published" if final.exists() else "unpublished"
-    return "unpublished"
+    return "published" if final.exists() else "unpublished"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -28,7 +27,6 @@ ModelCheck = Callable[[str], object]
 """Called once per distinct model id; raises (e.g. UnknownModelError) for an unknown id."""
 
 _UUID7: Final = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
-_UUID7_RE: Final = re.compile(_UUID7)
 _ID_COLUMNS: Final = {"execution_id", "feedback_id", "score_id"}
 _NONEMPTY: Final = {"model_id", "task_type", "scorer", "scorer_version"}
 _NONNEG_FLOAT: Final = {"latency_ms", "cost_usd", "uncached_cost_usd"}
@@ -355,7 +353,3 @@ _IS_HEX: Final = np.zeros(256, dtype=bool)
 _IS_HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = True
 _IS_VARIANT: Final = np.zeros(256, dtype=bool)
 _IS_VARIANT[np.frombuffer(b"89ab", dtype=np.uint8)] = True
-
-
-def id_is_valid(value: str) -> bool:
-    return bool(_UUID7_RE.match(value))
