@@ -140,12 +140,27 @@ def ratio_line(label: str, ours: float, base: float, unit: str, target: str) -> 
     return f"{line}  ratio {ours / base:5.2f}  ({target})"
 
 
+def layout() -> str:
+    """The store layout a built benchmark store was made with; a change rebuilds it."""
+    from aigym.store import TABLES
+
+    return ", ".join(f"{t.name} v{t.version}" for t in TABLES.values())
+
+
+def is_built(root: Path) -> bool:
+    marker = root / "BUILT"
+    return marker.exists() and marker.read_text().partition("\n")[0] == layout()
+
+
+def mark_built(root: Path, note: str = "") -> None:
+    (root / "BUILT").write_text(f"{layout()}\n{note}")
+
+
 def build_10m() -> Path:
     """The shared 10M-row store (30 days, 8 models x 5 tasks), built once and compacted."""
     from aigym.store import ParquetStore
 
-    marker = STORE_10M / "BUILT"
-    if marker.exists():
+    if is_built(STORE_10M):
         return STORE_10M
     shutil.rmtree(STORE_10M, ignore_errors=True)
     print(f"building a {N_10M:,}-row store in {STORE_10M} (once) ...", flush=True)
@@ -157,6 +172,6 @@ def build_10m() -> Path:
         store.append("executions", executions(chunk, start=start, span_days=1.5, seed=100 + k))
     store.compact()
     store.close()
-    marker.write_text("ok")
+    mark_built(STORE_10M)
     print(f"built in {time.perf_counter() - t:.0f} s", flush=True)
     return STORE_10M

@@ -25,7 +25,17 @@ import numpy as np
 import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATA, executions, median_time, peak_rss_mb, ratio_line, run_part, uuid7_ids
+from _common import (
+    DATA,
+    executions,
+    is_built,
+    mark_built,
+    median_time,
+    peak_rss_mb,
+    ratio_line,
+    run_part,
+    uuid7_ids,
+)
 
 from aigym.abtest import ABTestConfig, ABTestManager
 from aigym.records import new_id
@@ -79,8 +89,7 @@ def _ab_batch(k: int, start: dt.datetime) -> tuple[pa.Table, pa.Table]:
 
 def build() -> Path:
     """10M results of one test interleaved (same days) with 10M other executions; compacted."""
-    marker = STORE / "BUILT"
-    if marker.exists():
+    if is_built(STORE):
         return STORE
     shutil.rmtree(STORE, ignore_errors=True)
     print(f"building {STORE} (10M test results + 10M other rows + 10M assignments, once) ...",
@@ -101,7 +110,7 @@ def build() -> Path:
             asg.add_table(log)
     store.compact()
     store.close()
-    marker.write_text(json.dumps({"built": new_id(), "seconds": time.perf_counter() - t0}))
+    mark_built(STORE, json.dumps({"built": new_id(), "seconds": time.perf_counter() - t0}))
     print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)
     return STORE
 

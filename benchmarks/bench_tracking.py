@@ -37,6 +37,8 @@ from _common import (
     DATA,
     STORE_10M,
     build_10m,
+    is_built,
+    mark_built,
     median_time,
     peak_rss_mb,
     ratio_line,
@@ -172,8 +174,7 @@ def _sql(template: str, root: Path) -> str:
 
 def build_joined() -> Path:
     """A store sharing the 10M executions (symlink) with its own feedback and scores."""
-    marker = JOINED / "BUILT"
-    if marker.exists():
+    if is_built(JOINED):
         return JOINED
     import polars as pl
 
@@ -222,7 +223,7 @@ def build_joined() -> Path:
     store.compact("feedback")
     store.compact("scores")
     store.close()
-    marker.write_text("ok")
+    mark_built(JOINED)
     return JOINED
 
 

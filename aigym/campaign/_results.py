@@ -62,7 +62,10 @@ def summarize(store: ParquetStore, campaign: str) -> pl.DataFrame:
             lat.quantile(0.9, "linear").alias("latency_p90_ms"),
             lat.quantile(0.99, "linear").alias("latency_p99_ms"),
         )
-        .with_columns((pl.col("errors") / pl.col("n")).alias("error_rate"))
+        .with_columns(
+            (pl.col("errors") / pl.col("n")).alias("error_rate"),
+            pl.col("model_id", "provider").cast(pl.String),  # a tidy table: plain strings
+        )
         .sort("model_id", "provider")
         .collect()
     )

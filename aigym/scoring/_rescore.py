@@ -242,7 +242,10 @@ def _summary(frame: pl.DataFrame, records: list[ScoreRecord]) -> pl.DataFrame:
     )
     keys = ["task_type", "model_id", "scorer", "scorer_version"]
     return (
-        scored.join(frame.select("execution_id", "task_type", "model_id"), on="execution_id")
+        scored.join(
+            frame.select("execution_id", pl.col("task_type", "model_id").cast(pl.String)),
+            on="execution_id",
+        )
         .group_by(keys)
         .agg(
             pl.len().cast(pl.Int64).alias("executions"),

@@ -1,9 +1,10 @@
-"""Exact grouped quantiles in one pass, faster than a per-group sort.
+"""Exact quantiles: of one array (`numpy.partition`, linear time) and per group (polars).
 
-polars' grouped `quantile` sorts every group; here one `group_by` gathers each group's values
-(next to any other aggregates of the same query) and `numpy.partition` selects the order
-statistics in linear time. Interpolation is "linear" (numpy's default, DuckDB's
-`quantile_cont`, R type 7), so results equal theirs exactly.
+Interpolation is "linear" (numpy's default, DuckDB's `quantile_cont`, R type 7), so results
+equal theirs exactly. Grouped quantiles are fastest on categorical keys (what
+`ParquetStore.scan` returns): on 10M rows, 40 groups, 0.74 s against DuckDB's 0.59 s
+(benchmarks/bench_store.py); on string keys polars gathers each group's rows first, about
+twice as slow.
 """
 
 from __future__ import annotations

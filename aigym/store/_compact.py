@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from aigym.errors import SchemaError, StoreError
 from aigym.store._fs import LocalBackend, Staging, _fsync_path, _write, try_lock
 from aigym.store._schema import META_SOURCES, META_TABLE, META_VERSION, TABLES, Durability
+from aigym.store._validate import encode_categoricals
 
 if TYPE_CHECKING:
     from aigym.store._fs import FileEntry
@@ -72,12 +73,15 @@ def conform(spec: TableSchema, t: pa.Table, path: str = "") -> pa.Table:
             "Upgrade aigym to read it."
         )
     cols = []
-    for f in spec.schema:
+    for f in spec.logical:
         if f.name in t.column_names:
-            cols.append(t.column(f.name).cast(f.type))
+            col = t.column(f.name)
+            if pa.types.is_dictionary(col.type):
+                col = col.cast(col.type.value_type)
+            cols.append(col.cast(f.type))
         else:
             cols.append(pa.chunked_array([pa.nulls(t.num_rows, f.type)]))
-    return pa.table(cols, schema=spec.schema)
+    return encode_categoricals(spec, pa.table(cols, schema=spec.logical))
 
 
 def _read(store: ParquetStore, e: FileEntry, spec: TableSchema) -> pa.Table:
@@ -92,7 +96,7 @@ def _merged_name(sources: list[FileEntry]) -> str:
 
 
 def _merge(store: ParquetStore, spec: TableSchema, sources: list[FileEntry]) -> pa.Table:
-    merged = pa.concat_tables([_read(store, e, spec) for e in sources])
+    merged = encode_categoricals(spec, pa.concat_tables([_read(store, e, spec) for e in sources]))
     merged = merged.sort_by([(spec.time_column, "ascending"), (spec.id_column, "ascending")])
     names = json.dumps(sorted(s.name for s in sources)).encode()
     return merged.replace_schema_metadata(

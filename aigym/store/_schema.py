@@ -5,8 +5,17 @@ Each table's schema is written into every file's metadata (`aigym.table`,
 older file lacks, so files of every version listed in `history` stay readable; golden files of
 each version are pinned by tests (tests/store/golden/).
 
-Changing a schema: add a new version to `history` (columns are only ever added, nullable),
-bump `version`, add a golden file of the old version, and update the pinned-schema test.
+Low-cardinality string columns (model, task, status, provider, ...) are stored as Arrow
+`dictionary<uint32, string>` carrying the field metadata polars itself writes for a
+`Categorical` (`_PL_CATEGORICAL2`). polars then reads them straight into `Categorical` and
+groups on integer codes: on 10M executions the model x task aggregate took 0.23 s instead of
+0.39 s (benchmarks/bench_store.py). Without that metadata polars re-hashes every value on read
+(0.12 s instead of 0.02 s per 10M values). The Parquet data is the same dictionary-encoded
+UTF-8 either way, so DuckDB and Spark read plain strings.
+
+Changing a schema: add a new version to `history` (columns are added, nullable, or a string
+column becomes categorical), bump `version`, add a golden file of the old version, and update
+the pinned-schema test.
 """
 
 from __future__ import annotations
@@ -31,6 +40,20 @@ META_TABLE: Final = b"aigym.table"
 META_VERSION: Final = b"aigym.schema_version"
 META_SOURCES: Final = b"aigym.compacted_from"
 
+# What polars writes for a `pl.Categorical` field (tests/store/test_schema.py pins this
+# against the installed polars, so an upgrade that changes it fails loudly).
+POLARS_CATEGORICAL_META: Final = {b"_PL_CATEGORICAL2": b"0;0;u32;"}
+CATEGORICAL: Final = pa.dictionary(pa.uint32(), pa.string())
+
+
+def categorical(name: str) -> pa.Field:
+    """A low-cardinality string column, read by polars as `Categorical`."""
+    return pa.field(name, CATEGORICAL, metadata=POLARS_CATEGORICAL_META)
+
+
+def is_categorical(f: pa.Field) -> bool:
+    return bool(pa.types.is_dictionary(f.type))
+
 
 class Durability(StrEnum):
     """What an acknowledged row survives (see README, "Durability").
@@ -52,7 +75,13 @@ class Durability(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TableSchema:
-    """A table: its current Arrow schema, identity column, time column and history."""
+    """A table: its current Arrow schema, identity column, time column and history.
+
+    `schema` is what files hold; `logical` is the same with categorical columns as plain
+    strings, the form callers hand in and validation checks. `dictionary_columns` are written
+    with Parquet dictionary encoding: the categorical columns plus small-range integers, which
+    decode about 3x faster that way than as snappy-compressed plain values.
+    """
 
     name: str
     version: int
@@ -62,6 +91,16 @@ class TableSchema:
     dictionary_columns: tuple[str, ...]
     required: tuple[str, ...]
     history: dict[int, pa.Schema] = field(default_factory=dict)
+    logical: pa.Schema = field(init=False, repr=False, compare=False)
+    categoricals: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain = [
+            pa.field(f.name, f.type.value_type) if is_categorical(f) else f for f in self.schema
+        ]
+        object.__setattr__(self, "logical", pa.schema(plain))
+        cats = tuple(f.name for f in self.schema if is_categorical(f))
+        object.__setattr__(self, "categoricals", cats)
 
     def with_metadata(self) -> pa.Schema:
         return self.schema.with_metadata(
@@ -119,22 +158,32 @@ _EXEC_V2 = [
     ),
 ]
 
+_EXEC_CATEGORICAL = (
+    "model_id",
+    "task_type",
+    "status",
+    "error_type",
+    "campaign",
+    "run_id",
+    "provider",
+    "ab_test",
+    "ab_variant",
+)
+# executions v3: the low-cardinality columns become categorical (same values, same Parquet data).
+_EXEC_V3 = [categorical(f.name) if f.name in _EXEC_CATEGORICAL else f for f in _EXEC_V2]
+
 EXECUTIONS: Final = TableSchema(
     name="executions",
-    version=2,
-    schema=pa.schema(_EXEC_V2),
+    version=3,
+    schema=pa.schema(_EXEC_V3),
     id_column="execution_id",
     time_column="timestamp",
     dictionary_columns=(
-        "model_id",
-        "task_type",
-        "status",
-        "error_type",
-        "campaign",
-        "run_id",
-        "provider",
-        "ab_test",
-        "ab_variant",
+        *_EXEC_CATEGORICAL,
+        "prompt_tokens",
+        "completion_tokens",
+        "http_status",
+        "attempts",
     ),
     required=(
         "execution_id",
@@ -146,7 +195,7 @@ EXECUTIONS: Final = TableSchema(
         "cost_usd",
         "status",
     ),
-    history={1: pa.schema(_EXEC_V1), 2: pa.schema(_EXEC_V2)},
+    history={1: pa.schema(_EXEC_V1), 2: pa.schema(_EXEC_V2), 3: pa.schema(_EXEC_V3)},
 )
 
 _FEEDBACK_V1 = pa.schema(
@@ -166,7 +215,7 @@ FEEDBACK: Final = TableSchema(
     schema=_FEEDBACK_V1,
     id_column="feedback_id",
     time_column="timestamp",
-    dictionary_columns=(),
+    dictionary_columns=("edit_distance",),
     required=("feedback_id", "execution_id", "timestamp"),
     history={1: _FEEDBACK_V1},
 )
@@ -186,15 +235,20 @@ _SCORES_V1 = pa.schema(
         ("metadata", STR),
     )
 )
+_SCORE_CATEGORICAL = ("scorer", "scorer_version", "judge_model")
+# scores v2: scorer names and versions become categorical.
+_SCORES_V2 = pa.schema(
+    [categorical(f.name) if f.name in _SCORE_CATEGORICAL else f for f in _SCORES_V1]
+)
 SCORES: Final = TableSchema(
     name="scores",
-    version=1,
-    schema=_SCORES_V1,
+    version=2,
+    schema=_SCORES_V2,
     id_column="score_id",
     time_column="timestamp",
-    dictionary_columns=("scorer", "scorer_version", "judge_model"),
+    dictionary_columns=_SCORE_CATEGORICAL,
     required=("score_id", "execution_id", "timestamp", "scorer", "scorer_version"),
-    history={1: _SCORES_V1},
+    history={1: _SCORES_V1, 2: _SCORES_V2},
 )
 
 TABLES: Final[dict[str, TableSchema]] = {t.name: t for t in (EXECUTIONS, FEEDBACK, SCORES)}

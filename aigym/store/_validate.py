@@ -21,7 +21,7 @@ from aigym.errors import ValidationError
 from aigym.records import STATUSES, Execution, Feedback, ScoreRecord, TaskType
 from aigym.store._schema import TableSchema
 
-__all__ = ["ModelCheck", "records_to_table", "to_arrow", "validate"]
+__all__ = ["ModelCheck", "encode_categoricals", "records_to_table", "to_arrow", "validate"]
 
 ModelCheck = Callable[[str], object]
 """Called once per distinct model id; raises (e.g. UnknownModelError) for an unknown id."""
@@ -58,7 +58,7 @@ def records_to_table(table: TableSchema, rows: Sequence[Any]) -> pa.Table:
     for name, values in zip(names, cols, strict=True):
         if name not in table.names:
             continue
-        typ = table.schema.field(name).type
+        typ = table.logical.field(name).type
         if pa.types.is_map(typ):
             values = tuple(None if v is None else list(v.items()) for v in values)
         arrays[name] = pa.array(values, type=typ)
@@ -136,7 +136,7 @@ def validate(
     One vectorised pass (polars, zero-copy) answers "is anything wrong?"; only when something
     is does the slow path find the first bad value and name it.
     """
-    schema = table.schema
+    schema = table.logical
     extra = [n for n in data.column_names if n not in schema.names and n != "date"]
     if extra:
         raise ValidationError(
@@ -170,7 +170,30 @@ def validate(
             _check_status(result)
             raise ValidationError("rows", None, "a value failed validation; check the input")
         _check_rows(table, result, model_check)
-    return result
+    return encode_categoricals(table, result)
+
+
+def encode_categoricals(table: TableSchema, t: pa.Table) -> pa.Table:
+    """`t` (logical or file layout, any chunking) in the file layout: each categorical column
+    one chunk with one dictionary. One dictionary per column chunk keeps Parquet's dictionary
+    pages whole; mixed dictionaries make pyarrow fall back to plain pages (5x larger, and
+    polars then hashes every value on read)."""
+    if not table.categoricals:
+        return t.cast(table.schema) if not t.schema.equals(table.schema) else t
+    cols = []
+    for f in table.schema:
+        col = t.column(f.name)
+        if f.name in table.categoricals:
+            if pa.types.is_dictionary(col.type):
+                col = col.cast(col.type.value_type)
+            enc = pc.dictionary_encode(col.combine_chunks())
+            indices = enc.indices.cast(pa.uint32())
+            col = pa.chunked_array([pa.DictionaryArray.from_arrays(indices, enc.dictionary)])
+        elif not col.type.equals(f.type):
+            col = col.cast(f.type)
+        cols.append(col)
+    out = pa.Table.from_arrays(cols, schema=table.schema)
+    return out.replace_schema_metadata(t.schema.metadata) if t.schema.metadata else out
 
 
 def _anything_wrong(table: TableSchema, t: pa.Table) -> bool:

@@ -94,9 +94,11 @@ class Dashboard(Result):
 
 
 def _tidy(df: pl.DataFrame) -> pl.DataFrame:
-    """Counts as Int64 and NaN as null, like every other tracker frame."""
+    """Counts as Int64, NaN as null and names as strings, like every other tracker frame."""
     return df.with_columns(
-        pl.col(pl.UInt32, pl.UInt64).cast(pl.Int64), pl.col(pl.Float64).fill_nan(None)
+        pl.col(pl.UInt32, pl.UInt64).cast(pl.Int64),
+        pl.col(pl.Float64).fill_nan(None),
+        pl.col(pl.Categorical).cast(pl.String),
     )
 
 

@@ -173,7 +173,7 @@ def execution_frame(
             names = sorted({*primary.values(), FALLBACK_SCORER})
             lf = lf.with_columns(
                 pl.col("task_type")
-                .replace_strict(primary, default=FALLBACK_SCORER, return_dtype=pl.String)
+                .replace_strict(primary, default=FALLBACK_SCORER, return_dtype=pl.Categorical)
                 .alias("_scorer")
             )
             lf = lf.join(

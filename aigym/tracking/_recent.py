@@ -133,5 +133,6 @@ def get_recent(
         .head(limit)
         .rename({"q": "quality"})
         .drop("q_from_scorer")
+        .with_columns(pl.col(pl.Categorical).cast(pl.String))  # tidy results hold plain strings
     )
     return RecentExecutions(end, limit, out)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 import pytest
 
-from aigym.store import EXECUTIONS, ParquetStore
+from aigym.store import EXECUTIONS, SCORES, ParquetStore
+from aigym.store._schema import CATEGORICAL
 from tests.store.helpers import columnar, make_execution
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -18,9 +21,10 @@ GOLDEN = Path(__file__).parent / "golden"
 
 @pytest.fixture
 def mixed_store(tmp_path: Path) -> ParquetStore:
-    """A store holding a golden v1 file next to current-version files."""
+    """A store holding golden v1 and v2 files next to current-version files."""
     root = tmp_path / "mixed"
     shutil.copytree(GOLDEN / "executions_v1", root / "executions")
+    shutil.copytree(GOLDEN / "executions_v2", root / "executions", dirs_exist_ok=True)
     store = ParquetStore(root)
     store.append("executions", [make_execution(i, day=d) for d in range(3) for i in range(40)])
     return store
@@ -34,19 +38,51 @@ def test_golden_v1_file_reads_with_new_columns_null(mixed_store: ParquetStore) -
     assert old["quality_score"].to_list() == [80.0, None, 60.0, 70.0]
     for col in ("http_status", "attempts", "cache_hit", "uncached_cost_usd"):
         assert old[col].null_count() == 4, col
-    assert df.height == 124
+    assert df.height == 128
+
+
+def test_golden_v2_strings_read_as_categorical_next_to_v3(mixed_store: ParquetStore) -> None:
+    df = mixed_store.scan_executions().collect()
+    assert all(df.schema[c] == pl.Categorical for c in EXECUTIONS.categoricals)
+    v2 = df.filter(pl.col("date") == pl.date(2026, 1, 16)).sort("timestamp")
+    assert v2["model_id"].cast(pl.String).to_list() == [
+        "openai/gpt-4o", "openai/gpt-4o", "x-ai/grok-beta", "x-ai/grok-beta",
+    ]  # fmt: skip
+    assert v2["provider"].to_list() == ["openai", "openai", "xai", "xai"]
+    assert v2["attempts"].to_list() == [1, 1, 2, 3]
+    assert v2.filter(pl.col("status") == "error")["error_type"].to_list() == ["ServerError"]
+    by_model = df.group_by("model_id").len().sort("model_id")
+    assert by_model.filter(pl.col("model_id") == "x-ai/grok-beta")["len"].item() == 4
+    assert mixed_store.file_version(mixed_store.files(since=dt.date(2026, 1, 16))[0]) == 2
+
+
+def test_golden_scores_v1_reads_with_categorical_scorer(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    shutil.copytree(GOLDEN / "scores_v1", root / "scores")
+    store = ParquetStore(root)
+    df = store.scan_scores().collect().sort("timestamp")
+    assert df.schema["scorer"] == pl.Categorical
+    assert df["scorer"].to_list() == ["heuristic", "heuristic", "exact_match"]
+    assert df["value"].to_list() == [70.0, None, 100.0]
+    assert df["dimensions"][0] == {"clarity": 60.0}
+    store.compact("scores", min_files=1)
+    (path,) = store.files("scores")
+    assert store.file_version(path) == SCORES.version
+    assert pq.read_schema(path).field("scorer").type == CATEGORICAL
+    assert store.scan_scores().collect().sort("timestamp").equals(df)
 
 
 def test_compaction_conforms_old_files_to_current_schema(mixed_store: ParquetStore) -> None:
-    # Three new rows on the golden file's date, so that partition has two files to merge.
+    # Three new rows on each golden file's date, so those partitions have two files to merge.
     mixed_store.append("executions", [make_execution(1000 + i, day=-45) for i in range(3)])
+    mixed_store.append("executions", [make_execution(1000 + i, day=-44) for i in range(3)])
     report = mixed_store.compact()
     assert report.files_before > report.files_after
-    assert mixed_store.scan_executions().collect().height == 127
-    import pyarrow.parquet as pq
+    assert mixed_store.scan_executions().collect().height == 134
 
     for f in mixed_store.files():
         assert pq.read_schema(f).names == EXECUTIONS.names
+        assert pq.read_schema(f).field("model_id").type == CATEGORICAL
 
 
 AGG_SQL = """
@@ -101,7 +137,7 @@ def test_duckdb_and_polars_agree(mixed_store: ParquetStore, compacted: bool) -> 
     glob = f"{mixed_store.root}/executions/**/*.parquet"
     theirs = pl.from_arrow(duckdb.sql(AGG_SQL.format(glob=glob)).arrow())
     assert isinstance(theirs, pl.DataFrame)
-    assert ours.height == 4  # 3 model x task pairs, plus grok-beta in the golden file
+    assert ours.height == 4  # 3 model x task pairs, plus grok-beta in the golden files
     assert_frames_close(ours, theirs.with_columns(pl.col("n").cast(pl.UInt32)))
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 
+import duckdb
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 import aigym.store
 from aigym.store import EXECUTIONS, FEEDBACK, SCORES, ParquetStore
+from aigym.store._schema import CATEGORICAL, POLARS_CATEGORICAL_META
 from tests.store.helpers import make_execution
 
 PINNED = {
@@ -31,6 +34,12 @@ PINNED[("executions", 2)] = [
     ("cache_hit", "bool"),
     ("uncached_cost_usd", "double"),
 ]
+_CAT = "dictionary<values=string, indices=uint32, ordered=0>"
+PINNED[("executions", 3)] = [
+    (n, _CAT if n in {"model_id", "task_type", "status", "error_type", "campaign", "run_id",
+                      "provider", "ab_test", "ab_variant"} else t)
+    for n, t in PINNED[("executions", 2)]
+]  # fmt: skip
 PINNED[("feedback", 1)] = [
     ("feedback_id", "string"),
     ("execution_id", "string"),
@@ -54,6 +63,11 @@ PINNED[("scores", 1)] = [
     ("metadata", "string"),
 ]
 
+PINNED[("scores", 2)] = [
+    (n, _CAT if n in {"scorer", "scorer_version", "judge_model"} else t)
+    for n, t in PINNED[("scores", 1)]
+]
+
 
 def _fields(schema: pa.Schema) -> list[tuple[str, str]]:
     return [(f.name, str(f.type)) for f in schema]
@@ -67,11 +81,40 @@ def test_schemas_are_pinned() -> None:
             assert _fields(schema) == PINNED[(t.name, version)], (t.name, version)
 
 
-def test_versions_only_add_columns() -> None:
+def test_versions_only_add_columns_or_make_strings_categorical() -> None:
     for t in (EXECUTIONS, FEEDBACK, SCORES):
         versions = sorted(t.history)
         for old, new in itertools.pairwise(versions):
-            assert _fields(t.history[new])[: len(t.history[old])] == _fields(t.history[old])
+            before, after = t.history[old], t.history[new]
+            assert after.names[: len(before)] == before.names
+            for f in before:
+                g = after.field(f.name)
+                assert g.type == f.type or (g.type == CATEGORICAL and f.type == pa.string())
+
+
+def test_categorical_fields_carry_the_metadata_polars_writes() -> None:
+    # If a polars release changes this key, polars would read our categorical columns
+    # through its slow path (hashing every value): update POLARS_CATEGORICAL_META.
+    field = pl.DataFrame(schema={"m": pl.Categorical}).to_arrow().schema.field("m")
+    assert field.metadata == POLARS_CATEGORICAL_META
+    assert pa.types.is_dictionary(field.type) and field.type.index_type == pa.uint32()
+    for t in (EXECUTIONS, SCORES):
+        for name in t.categoricals:
+            assert t.schema.field(name).metadata == POLARS_CATEGORICAL_META
+
+
+def test_categorical_columns_read_as_categorical_in_polars_and_strings_elsewhere(
+    store: ParquetStore,
+) -> None:
+    store.append("executions", [make_execution(i) for i in range(20)])
+    (path,) = store.files()
+    assert pl.read_parquet(path).schema["model_id"] == pl.Categorical
+    assert store.scan_executions().collect_schema()["model_id"] == pl.Categorical
+    described = duckdb.connect().sql(f"describe select * from read_parquet('{path}')")
+    types = {row[0]: row[1] for row in described.fetchall()}
+    assert types["model_id"] == types["status"] == "VARCHAR"
+    col = pq.ParquetFile(path).schema.column(EXECUTIONS.names.index("model_id"))
+    assert col.physical_type == "BYTE_ARRAY" and str(col.logical_type) == "String"
 
 
 def test_file_metadata_carries_table_and_version(store: ParquetStore) -> None:
@@ -89,7 +132,7 @@ def test_low_cardinality_columns_are_dictionary_encoded(store: ParquetStore) -> 
     (path,) = store.files()
     rg = pq.read_metadata(path).row_group(0)
     enc = {rg.column(i).path_in_schema: rg.column(i).encodings for i in range(rg.num_columns)}
-    for col in ("model_id", "task_type", "status", "campaign"):
+    for col in ("model_id", "task_type", "status", "campaign", "prompt_tokens"):
         assert any("DICTIONARY" in e for e in enc[col]), (col, enc[col])
     for col in ("execution_id", "prompt"):
         assert not any("DICTIONARY" in e for e in enc[col]), (col, enc[col])

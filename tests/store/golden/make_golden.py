@@ -1,9 +1,10 @@
 """Writes golden files of retired schema versions. Run once per retired version; commit them.
 
-    .venv/bin/python tests/store/golden/make_golden.py
+    .venv/bin/python tests/store/golden/make_golden.py executions_v2
 
 The files are written exactly as aigym wrote that version: the version's Arrow schema with its
-metadata, snappy, dictionary-encoded low-cardinality columns.
+metadata, snappy, dictionary-encoded low-cardinality columns (plain strings in the Arrow schema
+up to executions v2 and scores v1).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aigym.records import new_id
-from aigym.store import EXECUTIONS
+from aigym.store import EXECUTIONS, SCORES
 
 HERE = Path(__file__).parent
 
@@ -43,13 +44,70 @@ def executions_v1() -> pa.Table:
     )
 
 
-if __name__ == "__main__":
-    out = HERE / "executions_v1" / "date=2026-01-15"
-    out.mkdir(parents=True, exist_ok=True)
-    pq.write_table(
-        executions_v1(),
-        out / "p-golden-v1.parquet",
-        use_dictionary=list(EXECUTIONS.dictionary_columns),
-        compression="snappy",
+def executions_v2() -> pa.Table:
+    """v1's rows, a day later, with the v2 campaign columns filled."""
+    v1 = executions_v1()
+    ts = [dt.datetime(2026, 1, 16, 9, 0, k, tzinfo=dt.UTC) for k in range(4)]
+    rows = {n: v1.column(n).to_pylist() for n in v1.column_names}
+    rows |= {
+        "execution_id": [new_id(t) for t in ts],
+        "timestamp": ts,
+        "provider": ["openai", "openai", "xai", "xai"],
+        "campaign": ["golden"] * 4,
+        "http_status": [200, 200, 200, 500],
+        "attempts": [1, 1, 2, 3],
+        "cache_hit": [False, True, False, False],
+        "uncached_cost_usd": [0.001, 0.002, 0.003, 0.004],
+    }
+    schema = EXECUTIONS.history[2]
+    cols = {f.name: rows.get(f.name, [None] * 4) for f in schema}
+    return pa.table(cols, schema=schema).replace_schema_metadata(
+        {b"aigym.table": b"executions", b"aigym.schema_version": b"2"}
     )
-    print("wrote", out)
+
+
+def scores_v1() -> pa.Table:
+    ts = [dt.datetime(2026, 1, 16, 10, 0, k, tzinfo=dt.UTC) for k in range(3)]
+    rows = {
+        "score_id": [new_id(t) for t in ts],
+        "execution_id": [new_id(t) for t in ts],
+        "timestamp": ts,
+        "scorer": ["heuristic", "heuristic", "exact_match"],
+        "scorer_version": ["1", "1", "1"],
+        "value": [70.0, None, 100.0],
+        "dimensions": [[("clarity", 60.0)], None, None],
+        "unscored_reason": [None, "empty response", None],
+    }
+    schema = SCORES.history[1]
+    cols = {f.name: rows.get(f.name, [None] * 3) for f in schema}
+    return pa.table(cols, schema=schema).replace_schema_metadata(
+        {b"aigym.table": b"scores", b"aigym.schema_version": b"1"}
+    )
+
+
+# name -> (table, rows, partition, dictionary columns as written at that version)
+_LOW_CARD = [
+    *("model_id", "task_type", "status", "error_type", "campaign", "run_id", "provider"),
+    *("ab_test", "ab_variant"),
+]
+GOLDEN = {
+    "executions_v1": ("executions", executions_v1, "2026-01-15", _LOW_CARD),
+    "executions_v2": ("executions", executions_v2, "2026-01-16", _LOW_CARD),
+    "scores_v1": ("scores", scores_v1, "2026-01-16", ["scorer", "scorer_version", "judge_model"]),
+}
+
+
+if __name__ == "__main__":
+    import sys
+
+    for name in sys.argv[1:]:
+        table, make, day, dictionary = GOLDEN[name]
+        out = HERE / name / f"date={day}"
+        out.mkdir(parents=True, exist_ok=True)
+        pq.write_table(
+            make(),
+            out / f"p-golden-{name.rsplit('_', 1)[1]}.parquet",
+            use_dictionary=dictionary,
+            compression="snappy",
+        )
+        print("wrote", out)
