@@ -10,7 +10,9 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
+import polars as pl
 import pyarrow.fs as pafs
 import pytest
 
@@ -76,3 +78,18 @@ def test_retried_batch_and_compaction_on_s3(s3_store: ParquetStore) -> None:
     assert sorted(ids.to_list()) == sorted(r.execution_id for r in rows + more)
     assert s3_store.recover().superseded_removed == 0
     assert s3_store.verify()["executions"]["rows"] == 15
+
+
+def test_golden_v2_file_on_s3_reads_as_categorical(s3_store: ParquetStore) -> None:
+    golden = Path(__file__).parent / "golden" / "executions_v2" / "date=2026-01-16"
+    (src,) = golden.iterdir()
+    fs = s3_store.backend.filesystem
+    assert fs is not None
+    with fs.open_output_stream(f"{s3_store.root}/executions/date=2026-01-16/{src.name}") as out:
+        out.write(src.read_bytes())
+    s3_store.append("executions", [make_execution(i) for i in range(5)])
+    df = s3_store.scan_executions(with_feedback=False).collect()
+    assert df.height == 9
+    assert df.schema["model_id"] == pl.Categorical
+    old = df.filter(pl.col("date") == pl.date(2026, 1, 16))
+    assert sorted(old["provider"].to_list()) == ["openai", "openai", "xai", "xai"]
