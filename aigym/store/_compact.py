@@ -96,8 +96,9 @@ def _merged_name(sources: list[FileEntry]) -> str:
 
 
 def _merge(store: ParquetStore, spec: TableSchema, sources: list[FileEntry]) -> pa.Table:
-    merged = encode_categoricals(spec, pa.concat_tables([_read(store, e, spec) for e in sources]))
+    merged = pa.concat_tables([_read(store, e, spec) for e in sources])
     merged = merged.sort_by([(spec.time_column, "ascending"), (spec.id_column, "ascending")])
+    merged = encode_categoricals(spec, merged)  # one dictionary per column, whatever the sources
     names = json.dumps(sorted(s.name for s in sources)).encode()
     return merged.replace_schema_metadata(
         {**(spec.with_metadata().metadata or {}), META_SOURCES: names}

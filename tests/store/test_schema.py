@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import duckdb
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 import aigym.store
 from aigym.store import EXECUTIONS, FEEDBACK, SCORES, ParquetStore
 from aigym.store._schema import CATEGORICAL, POLARS_CATEGORICAL_META
-from tests.store.helpers import make_execution
+from tests.store.helpers import columnar, make_execution
 
 PINNED = {
     ("executions", 1): [
@@ -147,3 +148,22 @@ def test_public_all_is_sorted_and_complete() -> None:
     public = {n for n in dir(aigym.store) if not n.startswith("_")}
     modules = {n for n in public if type(getattr(aigym.store, n)).__name__ == "module"}
     assert set(names) == public - modules
+
+
+def test_merged_categoricals_keep_one_dictionary_per_column_chunk(store: ParquetStore) -> None:
+    # Three batches, each its own dictionary; compaction must re-encode them as one, or pyarrow
+    # falls back to plain pages for the later batches (about 5x larger; polars then hashes
+    # every value on read).
+    for k in range(3):
+        batch = columnar(20_000, seed=k, start=dt.datetime(2026, 3, 1, k, tzinfo=dt.UTC))
+        models = batch.column("model_id").to_pylist()
+        rotated = pa.array(models[k:] + models[:k])  # a different dictionary order per batch
+        store.append("executions", batch.set_column(2, "model_id", rotated))
+    store.compact()
+    (path,) = store.files()
+    rg = pq.read_metadata(path).row_group(0)
+    sizes = {rg.column(i).path_in_schema: rg.column(i).total_compressed_size for i in range(8)}
+    # 3 distinct values: 2-bit indices, 15 KB for 60k rows; plain pages would be ~1 MB.
+    assert sizes["model_id"] < 30_000 and sizes["task_type"] < 30_000, sizes
+    df = pl.read_parquet(path)
+    assert df.height == 60_000 and df["model_id"].n_unique() == 3
