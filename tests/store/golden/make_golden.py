@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aigym.records import new_id
-from aigym.store import EXECUTIONS, SCORES
+from aigym.store import EXECUTIONS, SCORES, TableSchema
 
 HERE = Path(__file__).parent
 
 
+def _as_written(spec: TableSchema, version: int, rows: dict[str, list[Any]]) -> pa.Table:
+    """`rows` in the version's schema (absent columns null) with its file metadata."""
+    schema = spec.history[version]
+    n = len(rows["timestamp"])
+    cols = {f.name: rows.get(f.name, [None] * n) for f in schema}
+    meta = {b"aigym.table": spec.name.encode(), b"aigym.schema_version": str(version).encode()}
+    return pa.table(cols, schema=schema).replace_schema_metadata(meta)
+
+
 def executions_v1() -> pa.Table:
-    schema = EXECUTIONS.history[1]
     ts = [dt.datetime(2026, 1, 15, 9, 0, k, tzinfo=dt.UTC) for k in range(4)]
     rows = {
         "execution_id": [new_id(t) for t in ts],
@@ -38,10 +47,7 @@ def executions_v1() -> pa.Table:
         "status": ["success", "success", "success", "error"],
         "error_type": [None, None, None, "ServerError"],
     }
-    cols = {f.name: rows.get(f.name, [None] * 4) for f in schema}
-    return pa.table(cols, schema=schema).replace_schema_metadata(
-        {b"aigym.table": b"executions", b"aigym.schema_version": b"1"}
-    )
+    return _as_written(EXECUTIONS, 1, rows)
 
 
 def executions_v2() -> pa.Table:
@@ -59,11 +65,7 @@ def executions_v2() -> pa.Table:
         "cache_hit": [False, True, False, False],
         "uncached_cost_usd": [0.001, 0.002, 0.003, 0.004],
     }
-    schema = EXECUTIONS.history[2]
-    cols = {f.name: rows.get(f.name, [None] * 4) for f in schema}
-    return pa.table(cols, schema=schema).replace_schema_metadata(
-        {b"aigym.table": b"executions", b"aigym.schema_version": b"2"}
-    )
+    return _as_written(EXECUTIONS, 2, rows)
 
 
 def scores_v1() -> pa.Table:
@@ -78,11 +80,7 @@ def scores_v1() -> pa.Table:
         "dimensions": [[("clarity", 60.0)], None, None],
         "unscored_reason": [None, "empty response", None],
     }
-    schema = SCORES.history[1]
-    cols = {f.name: rows.get(f.name, [None] * 3) for f in schema}
-    return pa.table(cols, schema=schema).replace_schema_metadata(
-        {b"aigym.table": b"scores", b"aigym.schema_version": b"1"}
-    )
+    return _as_written(SCORES, 1, rows)
 
 
 # name -> (table, rows, partition, dictionary columns as written at that version)
