@@ -33,7 +33,7 @@ def _as_written(spec: TableSchema, version: int, rows: dict[str, list[Any]]) -> 
 
 def executions_v1() -> pa.Table:
     ts = [dt.datetime(2026, 1, 15, 9, 0, k, tzinfo=dt.UTC) for k in range(4)]
-    rows = {
+    rows: dict[str, list[Any]] = {
         "execution_id": [new_id(t) for t in ts],
         "timestamp": ts,
         "model_id": ["openai/gpt-4o", "openai/gpt-4o", "x-ai/grok-beta", "x-ai/grok-beta"],
@@ -70,7 +70,7 @@ def executions_v2() -> pa.Table:
 
 def scores_v1() -> pa.Table:
     ts = [dt.datetime(2026, 1, 16, 10, 0, k, tzinfo=dt.UTC) for k in range(3)]
-    rows = {
+    rows: dict[str, list[Any]] = {
         "score_id": [new_id(t) for t in ts],
         "execution_id": [new_id(t) for t in ts],
         "timestamp": ts,
