@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -178,6 +179,8 @@ def build_joined() -> Path:
         return JOINED
     import polars as pl
 
+    for table in ("feedback", "scores", "_staging"):  # a stale build of another layout
+        shutil.rmtree(JOINED / table, ignore_errors=True)
     JOINED.mkdir(parents=True, exist_ok=True)
     link = JOINED / "executions"
     if not link.exists():
