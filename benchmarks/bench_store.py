@@ -1,7 +1,7 @@
-"""Store benchmarks: columnar appends, single-record recording, 10M-row aggregates.
+"""Store benchmarks: columnar appends, single-record recording, scans, 10M-row aggregates.
 
     .venv/bin/python benchmarks/bench_store.py            # everything (about 3-5 minutes)
-    .venv/bin/python benchmarks/bench_store.py --only append|record|agg
+    .venv/bin/python benchmarks/bench_store.py --only append|record|scan|agg
 
 Each figure is printed next to its baseline measured in the same run, with the durability
 level used. The 10M-row store is built once under benchmarks/_data/ (gitignored).
@@ -123,6 +123,43 @@ def bench_record(n: int) -> None:
     )
 
 
+# --------------------------------------------------------------------------- many small files
+
+
+def bench_scan(n_files: int) -> None:
+    """A fresh process's first scan reads every file's schema version (its footer) once; the
+    baseline is a bare `pl.scan_parquet` of the same files, listing and collect included."""
+    import polars as pl
+
+    d = Path(tempfile.mkdtemp(dir=DATA))
+    store = ParquetStore(d, durability="none")
+    for k in range(n_files):  # one file per append, as an uncompacted store has
+        start = START + dt.timedelta(minutes=k)
+        store.append("executions", executions(20, start=start, span_days=1e-4, seed=k))
+    store.close()
+    cols = ["model_id", "task_type", "cost_usd"]
+
+    def bare() -> int:
+        files = sorted(str(f) for f in (d / "executions").glob("*/*.parquet"))
+        return pl.scan_parquet(files).select(cols).collect().height
+
+    def ours(s: ParquetStore) -> int:
+        return s.scan("executions").select(cols).collect().height
+
+    t_bare, rows = median_time(bare, runs=3)
+    first = []
+    for _ in range(3):  # a new store object each time: nothing cached
+        t = time.perf_counter()
+        assert ours(ParquetStore(d)) == rows
+        first.append(time.perf_counter() - t)
+    warm = ParquetStore(d)
+    t_warm, _ = median_time(lambda: ours(warm), runs=3)
+    label = f"scan {n_files:,} uncompacted files, {rows:,} rows"
+    print(ratio_line(label + ", first scan (s)", sorted(first)[1], t_bare, "s", "reported"))
+    print(ratio_line(label + ", cached versions (s)", t_warm, t_bare, "s", "reported"))
+    shutil.rmtree(d)
+
+
 # --------------------------------------------------------------------------- 10M aggregates
 
 AGG = """
@@ -238,7 +275,7 @@ def bench_agg() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["append", "record", "agg"])
+    ap.add_argument("--only", choices=["append", "record", "scan", "agg"])
     ap.add_argument("--part")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
@@ -252,6 +289,8 @@ def main() -> None:
         bench_append(args.rows, args.runs)
     if args.only in (None, "record"):
         bench_record(200_000)
+    if args.only in (None, "scan"):
+        bench_scan(2000)
     if args.only in (None, "agg"):
         bench_agg()
 
