@@ -19,7 +19,7 @@ from aigym.abtest._analysis import ABTestResult, Engine, analyze, check_engine
 from aigym.abtest._config import ABTestConfig, get_metric
 from aigym.abtest._data import load_arms
 from aigym.abtest._state import ABTestInfo, event_row, load_tests, unit_hash, variant_for
-from aigym.abtest._tables import AssignmentRow, attach
+from aigym.abtest._tables import AssignmentRow
 from aigym.errors import ABTestError, ValidationError
 from aigym.records import Execution, TaskMetrics, TaskType, new_id
 from aigym.registry import ModelRegistry, get_model_registry
@@ -74,7 +74,6 @@ class ABTestManager:
         with self._lock:
             hit = self._cache.get(store.root)
             if refresh or hit is None or time.monotonic() - hit[0] > self.refresh_seconds:
-                attach(store)
                 hit = (time.monotonic(), load_tests(store))
                 self._cache[store.root] = hit
             return hit[1]

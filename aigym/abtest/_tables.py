@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 import pyarrow as pa
 
-from aigym.store import ParquetStore, TableSchema, register_table
+from aigym.store import TableSchema, register_table
 
 EventKind = Literal["created", "stopped"]
 
@@ -75,12 +75,6 @@ AB_ASSIGNMENTS: Final = TableSchema(
 
 register_table(AB_TESTS)
 register_table(AB_ASSIGNMENTS)
-
-
-def attach(store: ParquetStore) -> None:
-    """Dictionary-encode our tables' low-cardinality columns in a store opened before import."""
-    for table in (AB_TESTS, AB_ASSIGNMENTS):
-        store.backend.dictionary.setdefault(table.name, list(table.dictionary_columns))
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,11 @@ class RecoveryReport:
 
 def conform(spec: TableSchema, t: pa.Table, path: str = "") -> pa.Table:
     """A file of any known schema version, as the current schema (missing columns null)."""
+    return encode_categoricals(spec, _as_logical(spec, t, path))
+
+
+def _as_logical(spec: TableSchema, t: pa.Table, path: str) -> pa.Table:
+    """A file of any known schema version in the current logical schema (plain strings)."""
     md = t.schema.metadata or {}
     version = int(md.get(META_VERSION, b"1"))
     if md.get(META_TABLE, spec.name.encode()) != spec.name.encode():
@@ -81,13 +86,13 @@ def conform(spec: TableSchema, t: pa.Table, path: str = "") -> pa.Table:
             cols.append(col.cast(f.type))
         else:
             cols.append(pa.chunked_array([pa.nulls(t.num_rows, f.type)]))
-    return encode_categoricals(spec, pa.table(cols, schema=spec.logical))
+    return pa.table(cols, schema=spec.logical)
 
 
 def _read(store: ParquetStore, e: FileEntry, spec: TableSchema) -> pa.Table:
     fs = store.backend.filesystem
     t = pq.read_table(e.path, filesystem=fs) if fs is not None else pq.read_table(e.path)
-    return conform(spec, t.drop_columns([c for c in ("date",) if c in t.column_names]), e.path)
+    return _as_logical(spec, t.drop_columns([c for c in ("date",) if c in t.column_names]), e.path)
 
 
 def _merged_name(sources: list[FileEntry]) -> str:
@@ -98,7 +103,7 @@ def _merged_name(sources: list[FileEntry]) -> str:
 def _merge(store: ParquetStore, spec: TableSchema, sources: list[FileEntry]) -> pa.Table:
     merged = pa.concat_tables([_read(store, e, spec) for e in sources])
     merged = merged.sort_by([(spec.time_column, "ascending"), (spec.id_column, "ascending")])
-    merged = encode_categoricals(spec, merged)  # one dictionary per column, whatever the sources
+    merged = encode_categoricals(spec, merged)  # encoded once, after the merge: one dictionary
     names = json.dumps(sorted(s.name for s in sources)).encode()
     return merged.replace_schema_metadata(
         {**(spec.with_metadata().metadata or {}), META_SOURCES: names}
@@ -143,7 +148,6 @@ def _compact_partition(
     backend = store.backend
     merged_name = _merged_name(sources)
     data = _merge(store, spec, sources)
-    dictionary = list(spec.dictionary_columns)
     if not isinstance(backend, LocalBackend):
         backend.publish(spec.name, partition, merged_name, data, Durability.FSYNC)  # one PUT
         backend.delete([e.path for e in sources], Durability.FSYNC)
@@ -163,7 +167,7 @@ def _compact_partition(
             os.fsync(f.fileno())
         _fsync_path(staging.path)
         tmp = staging.path / f"{merged_name}.tmp"
-        _write(data, str(tmp), dictionary)
+        _write(data, str(tmp), spec.name)
         _fsync_path(tmp)
         pdir = backend.path / spec.name / partition
         os.replace(tmp, pdir / merged_name)

@@ -26,7 +26,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from aigym.errors import StoreError
-from aigym.store._schema import Durability
+from aigym.store._schema import TABLES, Durability
 
 __all__ = ["Backend", "LocalBackend", "ObjectBackend", "Staging", "open_backend"]
 
@@ -96,7 +96,6 @@ class Backend:
 
     root: str
     is_local: bool
-    dictionary: dict[str, list[str]]
 
     def partitions(self, table: str) -> list[str]:
         raise NotImplementedError
@@ -141,7 +140,9 @@ class Backend:
         return None
 
 
-def _write(data: pa.Table, where: Any, dictionary: list[str], filesystem: Any = None) -> None:
+def _write(data: pa.Table, where: Any, table: str, filesystem: Any = None) -> None:
+    spec = TABLES.get(table)
+    dictionary = list(spec.dictionary_columns) if spec is not None else []
     pq.write_table(
         data,
         where,
@@ -161,7 +162,6 @@ class LocalBackend(Backend):
         self._staging: Staging | None = None
         self._known_dirs: set[Path] = set()
         self._lock = threading.Lock()
-        self.dictionary: dict[str, list[str]] = {}
 
     def staging(self) -> Staging:
         with self._lock:
@@ -226,7 +226,7 @@ class LocalBackend(Backend):
             return False
         tmp = self.staging().temp_path(name)
         try:
-            _write(data, str(tmp), self.dictionary.get(table, []))
+            _write(data, str(tmp), table)
             if durability is not Durability.NONE:
                 _fsync_path(tmp)
             self._ensure_dir(d, durability)
@@ -290,7 +290,6 @@ class ObjectBackend(Backend):
             fs, path = pafs.FileSystem.from_uri(uri)
         self._fs = fs
         self.root = path
-        self.dictionary: dict[str, list[str]] = {}
 
     @property
     def filesystem(self) -> pafs.FileSystem:
@@ -332,7 +331,7 @@ class ObjectBackend(Backend):
         if self.exists(final):
             return False
         sink = pa.BufferOutputStream()
-        _write(data, sink, self.dictionary.get(table, []))
+        _write(data, sink, table)
         with self._fs.open_output_stream(final) as out:  # one PUT of the complete file
             out.write(sink.getvalue())
         return True

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -100,8 +101,6 @@ class ParquetStore:
     ) -> None:
         self.durability = Durability(durability)
         self._backend: Backend = open_backend(root, storage_options)
-        for t in TABLES.values():
-            self._backend.dictionary[t.name] = list(t.dictionary_columns)
         self._model_check = model_check
         self._models_ok: set[str] = set()
         self._writers: weakref.WeakSet[BufferedWriter] = weakref.WeakSet()
@@ -309,14 +308,7 @@ class ParquetStore:
 
     def polars_schema(self, table: str) -> pl.Schema:
         """The polars schema `scan` returns (categorical columns as `pl.Categorical`)."""
-        frame = pl.from_arrow(_table(table).schema.empty_table())
-        assert isinstance(frame, pl.DataFrame)
-        return frame.schema
-
-    def _legacy_polars_schema(self, spec: TableSchema) -> pl.Schema:
-        frame = pl.from_arrow(spec.logical.empty_table())
-        assert isinstance(frame, pl.DataFrame)
-        return frame.schema
+        return pl.Schema(_polars_schema(_table(table).schema))  # a copy: the cached one is shared
 
     def file_version(self, path: str) -> int:
         """The schema version a file was written with (its footer, read once and cached)."""
@@ -330,12 +322,15 @@ class ParquetStore:
         """(files with the current categorical layout, older files holding plain strings)."""
         if not spec.categoricals:
             return files, []
+        now = spec.schema
+        same = {
+            v: all(old.field(c).type == now.field(c).type for c in spec.categoricals)
+            for v, old in spec.history.items()
+        }
         current: list[str] = []
         legacy: list[str] = []
         for f in files:
-            old = spec.history.get(self.file_version(f), spec.schema)
-            same = all(old.field(c).type == spec.schema.field(c).type for c in spec.categoricals)
-            (current if same else legacy).append(f)
+            (current if same.get(self.file_version(f), True) else legacy).append(f)
         return current, legacy
 
     def scan(
@@ -364,7 +359,7 @@ class ParquetStore:
             frames = [self._scan_local(current, schema)] if current else []
             if legacy:
                 cats = [pl.col(c).cast(pl.Categorical) for c in spec.categoricals]
-                old = self._scan_local(legacy, self._legacy_polars_schema(spec))
+                old = self._scan_local(legacy, _polars_schema(spec.logical))
                 frames.append(old.with_columns(cats))
             lf = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
         else:
@@ -529,6 +524,13 @@ class ParquetStore:
         if not isinstance(self._backend, LocalBackend):
             raise StoreError("object stores have no staging folder")
         return self._backend.path / "_staging"
+
+
+@functools.cache
+def _polars_schema(schema: pa.Schema) -> pl.Schema:
+    frame = pl.from_arrow(schema.empty_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.schema
 
 
 def _close_at_exit(ref: weakref.ref[ParquetStore]) -> None:
