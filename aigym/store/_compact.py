@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,15 @@ if TYPE_CHECKING:
     from aigym.store._store import ParquetStore
 
 __all__ = ["CompactionReport", "RecoveryReport", "compact", "conform", "recover"]
+
+# A test seam: called as `step_hook(step, partition)` after each step of a compaction
+# ("journal", "publish", "delete"), so tests can pause or kill it exactly there.
+step_hook: Callable[[str, str], None] | None = None
+
+
+def _step(step: str, partition: str) -> None:
+    if step_hook is not None:
+        step_hook(step, partition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +160,9 @@ def _compact_partition(
     data = _merge(store, spec, sources)
     if not isinstance(backend, LocalBackend):
         backend.publish(spec.name, partition, merged_name, data, Durability.FSYNC)  # one PUT
+        _step("publish", partition)
         backend.delete([e.path for e in sources], Durability.FSYNC)
+        _step("delete", partition)
         return int(data.num_rows)
     staging = Staging(backend.path, prefix="c")
     try:
@@ -166,13 +178,16 @@ def _compact_partition(
             f.flush()
             os.fsync(f.fileno())
         _fsync_path(staging.path)
+        _step("journal", partition)
         tmp = staging.path / f"{merged_name}.tmp"
         _write(data, str(tmp), spec.name)
         _fsync_path(tmp)
         pdir = backend.path / spec.name / partition
         os.replace(tmp, pdir / merged_name)
         _fsync_path(pdir)
+        _step("publish", partition)
         backend.delete([e.path for e in sources], Durability.FSYNC)
+        _step("delete", partition)
     finally:
         staging.close()
     return int(data.num_rows)

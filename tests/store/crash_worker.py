@@ -1,7 +1,7 @@
 """A process for the crash tests to kill: writes (or compacts) until SIGKILL.
 
     python tests/store/crash_worker.py write ROOT ACKFILE SEED [BATCHES]
-    python tests/store/crash_worker.py compact ROOT
+    python tests/store/crash_worker.py compact ROOT [STEP PARTITION]
 
 `write` appends ids to ACKFILE only after the rows are acknowledged (flush returned), one
 line per id, so the parent knows which rows must survive. It mixes buffered writers, direct
@@ -11,11 +11,12 @@ columnar appends and batches spanning two date partitions. With BATCHES it stops
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import sys
 
 from aigym.records import Execution, TaskMetrics
-from aigym.store import ParquetStore
+from aigym.store import ParquetStore, _compact
 from tests.store.helpers import columnar
 
 
@@ -43,7 +44,15 @@ def write(root: str, ackfile: str, seed: int, batches: int | None) -> None:
     store.close()
 
 
-def compact(root: str) -> None:
+def compact(root: str, step: str | None = None, partition: str | None = None) -> None:
+    """Compact; with STEP and PARTITION, die like a SIGKILL right after that step."""
+    if step is not None:
+
+        def die(at: str, part: str) -> None:
+            if (at, part) == (step, partition):
+                os._exit(137)
+
+        _compact.step_hook = die
     store = ParquetStore(root)
     print("ready", flush=True)
     store.compact()
@@ -56,4 +65,4 @@ if __name__ == "__main__":
         n = int(sys.argv[5]) if len(sys.argv) > 5 else None
         write(sys.argv[2], sys.argv[3], int(sys.argv[4]), n)
     elif cmd == "compact":
-        compact(sys.argv[2])
+        compact(sys.argv[2], *sys.argv[3:5])
