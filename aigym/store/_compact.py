@@ -7,7 +7,8 @@ Compacting one partition (local store):
 3. write the merged file there, fsync, `os.replace` it into the partition, fsync the folder.
    The merged file's name is derived from its sources and its metadata lists them, so from
    this instant every aigym reader ignores the sources;
-4. delete the sources, fsync the folder; 5. remove the staging folder (and the journal).
+4. change the store's generation (readers listing now list again), delete the sources,
+   fsync the folder; 5. remove the staging folder (and the journal).
 
 A kill before 3 leaves the sources as they were (recover() rolls back: deletes the temporary
 file); a kill after 3 leaves superseded sources that aigym readers already skip and that

@@ -8,7 +8,8 @@ Layout under `root`::
     _staging/w-<pid>-<rand>/   a live writer's temporary files (never scanned)
 
 Readers list each partition and drop files that a compacted file lists as its sources (in its
-Parquet metadata), so aigym sees every row exactly once even while a compaction is half done.
+Parquet metadata), so aigym sees every row exactly once even while a compaction is half done;
+a listing that overlapped a deletion is taken again (see `partition_files`).
 Plain DuckDB/Spark globs do not know that rule: during a compaction, or after one that crashed
 before `recover()`, they may count a compacted partition twice.
 """
@@ -46,6 +47,7 @@ from aigym.store._writer import BufferedWriter
 __all__ = ["ParquetStore"]
 
 _DAY_US = 86_400_000_000
+_LIST_TRIES = 100
 
 
 def _table(name: str) -> TableSchema:
@@ -269,18 +271,32 @@ class ParquetStore:
     def partition_files(
         self, table: str, partition: str
     ) -> tuple[list[FileEntry], list[FileEntry]]:
-        """(live, superseded) files of one partition."""
-        entries = self._backend.files(table, partition)
-        replaced: set[str] = set()
-        for e in entries:
-            if e.name.startswith("c-"):
-                try:
-                    replaced |= self.sources_of(e)
-                except FileNotFoundError:
-                    continue
-        live = [e for e in entries if e.name not in replaced]
-        dead = [e for e in entries if e.name in replaced]
-        return live, dead
+        """(live, superseded) files of one partition, as one consistent listing.
+
+        A folder listing is no snapshot: one that overlaps a compaction can miss the merged
+        file (published during it) and its sources (deleted during it). Compaction changes the
+        backend's generation after publishing and before deleting, so a listing during which
+        the generation stayed the same missed no row; otherwise it is taken again.
+        """
+        backend = self._backend
+        for _ in range(_LIST_TRIES):
+            before = backend.generation()
+            entries = backend.files(table, partition)
+            replaced: set[str] = set()
+            try:
+                for e in entries:
+                    if e.name.startswith("c-"):
+                        replaced |= self.sources_of(e)
+            except FileNotFoundError:  # a compacted file replaced in the meantime
+                continue
+            if backend.generation() == before:
+                live = [e for e in entries if e.name not in replaced]
+                dead = [e for e in entries if e.name in replaced]
+                return live, dead
+        raise StoreError(
+            f"{table}/{partition} kept changing while being listed ({_LIST_TRIES} tries); "
+            "retry when the compaction ends"
+        )
 
     def partitions(
         self, table: str, since: dt.datetime | None = None, until: dt.datetime | None = None

@@ -1,8 +1,9 @@
 """Kill writers and compactions with SIGKILL at random points; nothing acknowledged is lost.
 
 After every kill, polars (aigym's reader), pyarrow and DuckDB must read the store without
-error, and every acknowledged row must be present exactly once. Default run: 20 writer kills
-and 10 compaction kills; `-m slow` runs 100 writer kills.
+error, and every acknowledged row must be present exactly once; while a compaction runs
+until killed, a reader scanning again and again must always count every row. Default run:
+20 writer kills and 10 compaction kills; `-m slow` runs 100 writer kills.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pyarrow.dataset as pads
 import pytest
 
@@ -54,6 +57,35 @@ def _read_all(root: Path) -> dict[str, Counter[str]]:
         "pyarrow": Counter(pa_ids),
         "duckdb": Counter(r[0] for r in duck),
     }
+
+
+def _reader_during(root: Path, body: Callable[[], None]) -> list[int]:
+    """Row counts an aigym reader took, scan after scan, while `body` ran (and once more)."""
+    store = ParquetStore(root)
+    done = threading.Event()
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def loop() -> None:
+        try:
+            while True:
+                last = done.is_set()
+                n = store.read(lambda: store.scan("executions").select(pl.len()))
+                counts.append(int(n.item()))
+                if last:
+                    return
+        except BaseException as e:
+            errors.append(e)
+
+    t = threading.Thread(target=loop)
+    t.start()
+    try:
+        body()
+    finally:
+        done.set()
+        t.join()
+    assert not errors, errors[0]
+    return counts
 
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
@@ -129,9 +161,14 @@ def test_compaction_killed_at_random_points_10_times(tmp_path: Path) -> None:
         root = tmp_path / f"run{k}"
         shutil.copytree(template, root)
         p = _start(["compact", str(root)])
-        time.sleep(rng.uniform(0.0, full))
-        p.send_signal(signal.SIGKILL)
-        p.wait()
+
+        def kill(p: subprocess.Popen[str] = p) -> None:
+            time.sleep(rng.uniform(0.0, full))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+
+        counts = _reader_during(root, kill)
+        assert counts and set(counts) == {len(ids)}, f"kill {k}: a reader saw {set(counts)}"
         before = _read_all(root)["polars"]  # aigym's reader is exact even before recover()
         assert sorted(before.elements()) == sorted(ids), f"kill {k}: polars before recover"
         report = ParquetStore(root).recover()
