@@ -21,6 +21,7 @@ import json
 import math
 import numbers
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -173,7 +174,20 @@ def sha256_text(text: str) -> str:
 # --------------------------------------------------------------------------- checks
 
 
-def _int(name: str, v: object, *, nullable: bool = False, minimum: int = 0) -> int | None:
+_INT64_MAX: Final = 2**63 - 1
+_INT32_MAX: Final = 2**31 - 1
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")  # NUL, newlines, tabs...: never in a name
+
+
+def _int(
+    name: str,
+    v: object,
+    *,
+    nullable: bool = False,
+    minimum: int = 0,
+    maximum: int = _INT64_MAX,
+) -> int | None:
+    """A whole number in [minimum, maximum]; `maximum` is the store column's (int64 or int32)."""
     if v is None and nullable:
         return None
     if type(v) is not int:
@@ -183,6 +197,8 @@ def _int(name: str, v: object, *, nullable: bool = False, minimum: int = 0) -> i
         v = int(v)
     if v < minimum:
         raise ValidationError(name, v, f"must be >= {minimum}")
+    if v > maximum:
+        raise ValidationError(name, v, f"must be <= {maximum} (what the store's column holds)")
     return v
 
 
@@ -201,7 +217,10 @@ def _float(
         return v  # type: ignore[return-value]
     if isinstance(v, bool) or not isinstance(v, (numbers.Real, Decimal)):
         raise ValidationError(name, v, "give a number")
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # an int beyond float64 (about 1.8e308)
+        raise ValidationError(name, v, "must be a finite number within float64") from None
     if not math.isfinite(f):
         raise ValidationError(name, v, "must be a finite number (no NaN or infinity)")
     if lo is not None and f < lo:
@@ -375,6 +394,10 @@ class Execution:
         if not isinstance(ts, dt.datetime) or (ts.tzinfo is not UTC and ts.utcoffset() != _ZERO):
             raise ValidationError("timestamp", ts, "give a UTC datetime, e.g. datetime.now(UTC)")
         _str("model_id", self.model_id, nullable=False, max_len=200)
+        if _CONTROL.search(self.model_id):
+            raise ValidationError(
+                "model_id", self.model_id, "must not contain NUL or control characters"
+            )
         if self.task_type not in _TASKS_SEEN and (
             not isinstance(self.task_type, str) or TaskType(self.task_type) != self.task_type
         ):
@@ -395,7 +418,7 @@ class Execution:
         hs = _int("http_status", self.http_status, nullable=True, minimum=100)
         if hs is not None and hs > 599:
             raise ValidationError("http_status", hs, "must be an HTTP status (100-599)")
-        _int("attempts", self.attempts)
+        _int("attempts", self.attempts, maximum=_INT32_MAX)
         texts = (
             self.error_message,
             self.prompt,

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import secrets
 import shutil
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,12 +27,13 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from aigym.errors import StoreError
+from aigym.errors import StoreError, ValidationError
 from aigym.store._schema import TABLES, Durability
 
 __all__ = ["Backend", "LocalBackend", "ObjectBackend", "Staging", "open_backend"]
 
 STAGING = "_staging"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 GENERATION = "generation"  # in the staging folder: changed before every deletion
 
 
@@ -163,12 +166,30 @@ def _write(data: pa.Table, where: Any, table: str, filesystem: Any = None) -> No
     )
 
 
+def _check_folder(path: Path) -> None:
+    """Refuse a root that is a file, under a file, or not a valid name, before any write."""
+    p = path
+    while True:
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            p = p.parent
+            continue
+        except OSError as e:  # a name too long, a component that is a file...
+            raise ValidationError("root", str(path), f"not a usable folder ({e})") from None
+        if not stat.S_ISDIR(st.st_mode):
+            what = "is a file" if p == path else f"lies under the file {p}"
+            raise ValidationError("root", str(path), f"the path {what}: give a folder")
+        return
+
+
 class LocalBackend(Backend):
     is_local = True
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.path = Path(root).expanduser().resolve()
         self.root = str(self.path)
+        _check_folder(self.path)
         self._staging: Staging | None = None
         self._known_dirs: set[Path] = set()
         self._lock = threading.Lock()
@@ -176,8 +197,14 @@ class LocalBackend(Backend):
     def staging(self) -> Staging:
         with self._lock:
             if self._staging is None:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self._staging = Staging(self.path)
+                try:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    self._staging = Staging(self.path)
+                except OSError as e:  # a file in the way, no permission, a full disk
+                    raise StoreError(
+                        f"cannot create the store's folders under {self.root} ({e}); "
+                        "choose a folder you can write, or free it"
+                    ) from None
             return self._staging
 
     def partitions(self, table: str) -> list[str]:
@@ -391,10 +418,38 @@ class ObjectBackend(Backend):
             return dict(pq.read_metadata(f).metadata or {})
 
 
+_ROOT_FIX = "give a folder path such as 'runs/' or an 's3://bucket/prefix' URL"
+
+
 def open_backend(root: str | os.PathLike[str], storage_options: dict[str, Any] | None) -> Backend:
-    text = os.fspath(root)
+    text = _root_text(root)
     if "://" in text and not text.startswith("file://"):
-        return ObjectBackend(text, storage_options)
+        scheme, _, rest = text.partition("://")
+        if not rest.strip("/"):
+            raise ValidationError("root", root, f"the URL names no bucket: {_ROOT_FIX}")
+        try:
+            return ObjectBackend(text, storage_options)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as e:
+            raise ValidationError(
+                "root", root, f"{scheme}:// is not usable ({e}); {_ROOT_FIX}"
+            ) from None
     if text.startswith("file://"):
         text = text[len("file://") :]
+        if not text.strip():
+            raise ValidationError("root", root, f"file:// names no folder: {_ROOT_FIX}")
     return LocalBackend(text)
+
+
+def _root_text(root: object) -> str:
+    """The root as text, refusing what would silently mean something else (or crash later)."""
+    if not isinstance(root, (str, os.PathLike)):
+        raise ValidationError("root", root, f"{_ROOT_FIX} (a str or pathlib.Path)")
+    text = os.fspath(root)
+    if not isinstance(text, str):  # a bytes path
+        raise ValidationError("root", root, f"{_ROOT_FIX} as str, not bytes")
+    if not text.strip():
+        # Path("") is the current folder: a store there would be an accident.
+        raise ValidationError("root", root, f"the path is empty; {_ROOT_FIX} ('.' for here)")
+    if _CONTROL.search(text):
+        raise ValidationError("root", root, "remove the NUL or control character from the path")
+    return text

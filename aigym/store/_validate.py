@@ -29,6 +29,9 @@ ModelCheck = Callable[[str], object]
 _UUID7: Final = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 _ID_COLUMNS: Final = {"execution_id", "feedback_id", "score_id"}
 _NONEMPTY: Final = {"model_id", "task_type", "scorer", "scorer_version"}
+# Names: a NUL or a newline in one is a bug upstream (and breaks logs, CSVs and globs).
+_NAMES: Final = _NONEMPTY | {"provider", "campaign", "run_id", "ab_test", "ab_variant"}
+_CONTROL: Final = r"[\x00-\x1f\x7f]"
 _NONNEG_FLOAT: Final = {"latency_ms", "cost_usd", "uncached_cost_usd"}
 _RANGES: Final[dict[str, tuple[float, float]]] = {
     "quality_score": (0.0, 100.0),
@@ -61,8 +64,23 @@ def records_to_table(table: TableSchema, rows: Sequence[Any]) -> pa.Table:
         typ = table.logical.field(name).type
         if pa.types.is_map(typ):
             values = tuple(None if v is None else list(v.items()) for v in values)
-        arrays[name] = pa.array(values, type=typ)
+        try:
+            arrays[name] = pa.array(values, type=typ)
+        except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            # Records check their ranges; this catches one changed behind their back.
+            raise ValidationError(
+                name, _first_unfit(values, typ), f"does not fit {typ}: {e}"
+            ) from None
     return pa.table(arrays)
+
+
+def _first_unfit(values: Sequence[Any], typ: pa.DataType) -> Any:
+    for v in values:
+        try:
+            pa.array([v], type=typ)
+        except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
+            return v
+    return None
 
 
 def to_arrow(data: Any) -> pa.Table:
@@ -75,7 +93,12 @@ def to_arrow(data: Any) -> pa.Table:
     if mod.startswith("polars"):
         return data.to_arrow()  # type: ignore[no-any-return,unused-ignore]
     if mod.startswith("pandas"):
-        return pa.Table.from_pandas(data, preserve_index=False)
+        try:
+            return pa.Table.from_pandas(data, preserve_index=False)
+        except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise ValidationError(
+                "data", type(data).__name__, f"a column does not convert to Arrow: {e}"
+            ) from None
     raise ValidationError(
         "data", type(data).__name__, "pass records, a pyarrow Table, or a polars/pandas DataFrame"
     )
@@ -233,12 +256,12 @@ def _anything_wrong(table: TableSchema, t: pa.Table) -> bool:
                 lo_r, hi_r = _RANGES[f.name]
                 if vmin < lo_r or vmax > hi_r:
                     return True
-        elif (
-            pa.types.is_string(typ)
-            and f.name in _NONEMPTY
-            and any(not (v or "").strip() for v in pc.unique(col).to_pylist())
-        ):
-            return True
+        elif pa.types.is_string(typ) and f.name in _NAMES:
+            names = pc.unique(col)
+            if f.name in _NONEMPTY and any(not (v or "").strip() for v in names.to_pylist()):
+                return True
+            if pc.any(pc.match_substring_regex(names, _CONTROL)).as_py():
+                return True
     if "status" in t.column_names:
         status = t.column("status")
         seen = set(pc.unique(status).to_pylist())
@@ -297,6 +320,9 @@ def _check_values(name: str, typ: pa.DataType, col: pa.ChunkedArray) -> None:
         if name in _NONEMPTY:
             empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
             _fail(name, col, empty, "must not be empty")
+        if name in _NAMES:
+            ctrl = pc.match_substring_regex(col, _CONTROL)
+            _fail(name, col, ctrl, "must not contain NUL or control characters")
     elif pa.types.is_map(typ):
         for chunk in col.chunks:
             values = pa.chunked_array([chunk.items])

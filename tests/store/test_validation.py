@@ -8,10 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
-from aigym.errors import AigymError, UnknownModelError, ValidationError
+from aigym.errors import AigymError, StoreError, UnknownModelError, ValidationError
 from aigym.records import Execution, Feedback, ScoreRecord, TaskMetrics, new_id
 from aigym.store import EXECUTIONS, ParquetStore
 from aigym.store._validate import encode_categoricals
@@ -195,3 +196,140 @@ def test_encode_categoricals_gives_one_dictionary_per_column() -> None:
     assert col.to_pylist() == ["b", "a", "c", "a"]
     assert out.schema.field("model_id").metadata == EXECUTIONS.schema.field("model_id").metadata
     assert out.column("status").to_pylist() == [None] * 4
+
+
+# ---------------------------------------------------------------- issue 14: overflow, paths
+
+INT_OVERFLOW_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"prompt_tokens": 2**70}, "prompt_tokens"),
+    ({"completion_tokens": 2**63}, "completion_tokens"),  # int64 max + 1
+    ({"prompt_tokens": 10**400}, "prompt_tokens"),
+    ({"cost_usd": 10**400}, "cost_usd"),  # beyond float64: OverflowError in float()
+    ({"latency_ms": 2**1100}, "latency_ms"),
+    ({"quality_score": 2**1100}, "quality_score"),
+    ({"http_status": 2**70}, "http_status"),
+    ({"model_id": "openai/gpt\x00-4o"}, "model_id"),  # accepted without a model check before
+    ({"model_id": "openai/gpt-4o\n"}, "model_id"),
+    ({"model_id": "openai/\x7fgpt-4o"}, "model_id"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), INT_OVERFLOW_CASES)
+def test_out_of_range_record_values_are_refused(
+    store: ParquetStore, change: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        store.append("executions", [Execution.from_metrics(TaskMetrics(**{**GOOD, **change}))])
+    assert err.value.field == field
+    _nothing_written(store)
+
+
+def test_int_columns_refuse_what_they_cannot_hold(store: ParquetStore) -> None:
+    good = make_execution(1)
+    with pytest.raises(ValidationError, match="attempts"):  # an int32 column
+        dataclasses.replace(good, attempts=2**31)
+    with pytest.raises(ValidationError, match="attempts"):
+        dataclasses.replace(good, attempts=2**70)
+    with pytest.raises(ValidationError, match="edit_distance"):
+        Feedback.create(good.execution_id, edit_distance=2**63)
+    assert dataclasses.replace(good, attempts=2**31 - 1).attempts == 2**31 - 1  # the edge fits
+    # A record changed behind its checks still meets the store's conversion check.
+    sneaky = make_execution(2)
+    object.__setattr__(sneaky, "prompt_tokens", 2**70)
+    with pytest.raises(ValidationError, match="prompt_tokens"):
+        store.append("executions", [sneaky])
+    with pytest.raises(ValidationError, match="prompt_tokens"), store.writer() as w:
+        w.add(sneaky)
+    _nothing_written(store)
+
+
+def test_the_int64_edge_is_accepted(store: ParquetStore) -> None:
+    row = Execution.from_metrics(TaskMetrics(**{**GOOD, "prompt_tokens": 2**63 - 1}))
+    assert store.append("executions", [row]) == 1
+    got = store.scan("executions").collect()["prompt_tokens"].to_list()
+    assert got == [2**63 - 1]
+
+
+OVERFLOW_COLUMNS: list[tuple[str, Any, str]] = [
+    ("prompt_tokens", pa.array([2**64 - 1] * 10, pa.uint64()), "not in range"),
+    ("completion_tokens", pa.array([2**63] * 10, pa.uint64()), "not in range"),
+    ("attempts", pa.array([2**31] * 10, pa.int64()), "cannot convert"),
+    ("http_status", pa.array([2**40] * 10, pa.int64()), "cannot convert"),
+    ("prompt_tokens", pa.array([10**30] * 10, pa.decimal128(38, 0)), "integer column"),
+    ("model_id", pa.array(["openai/gpt\x00-4o"] * 10), "NUL"),
+    ("provider", pa.array(["openai\r"] * 10), "control"),
+    ("campaign", pa.array(["c\x001"] * 10), "NUL"),
+]
+
+
+@pytest.mark.parametrize(("column", "values", "fix"), OVERFLOW_COLUMNS)
+def test_columnar_overflow_and_control_characters_are_refused(
+    store: ParquetStore, column: str, values: Any, fix: str
+) -> None:
+    t = columnar(10)
+    if column in t.column_names:
+        t = t.set_column(t.column_names.index(column), column, values)
+    else:
+        t = t.append_column(column, values)
+    with pytest.raises(ValidationError) as err:
+        store.append("executions", t)
+    assert column in err.value.field and fix in str(err.value)
+    with pytest.raises(ValidationError), store.writer() as w:
+        w.add_table(t)
+    _nothing_written(store)
+
+
+def test_pandas_ints_beyond_int64_are_refused(store: ParquetStore) -> None:
+    df = columnar(5).to_pandas()
+    df["prompt_tokens"] = pd.Series([2**70] * 5, dtype=object)
+    with pytest.raises(ValidationError, match="does not convert"):
+        store.append("executions", df)
+    _nothing_written(store)
+
+
+BAD_ROOTS: list[tuple[Any, str]] = [
+    ("", "empty"),  # was silently the current folder
+    ("   ", "empty"),
+    ("\t\n", "empty"),
+    ("runs\x00/x", "NUL"),
+    ("runs/\n", "control"),
+    (42, "str or pathlib.Path"),
+    (None, "str or pathlib.Path"),
+    (b"runs", "str or pathlib.Path"),
+    (["runs"], "str or pathlib.Path"),
+    ("file://", "names no folder"),
+    ("s3://", "no bucket"),
+    ("s3:///", "no bucket"),
+    ("nosuchscheme://x/y", "not usable"),
+    ("x" * 300, "too long"),
+]
+
+
+@pytest.mark.parametrize(("root", "fix"), BAD_ROOTS)
+def test_odd_store_paths_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: Any, fix: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValidationError) as err:
+        ParquetStore(root)
+    assert err.value.field == "root" and fix in str(err.value)
+    assert list(tmp_path.iterdir()) == []  # nothing created, here or anywhere under it
+
+
+def test_a_store_path_that_is_a_file_or_under_one_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("not a store")
+    for root in (f, f / "sub", f"file://{f}"):
+        with pytest.raises(ValidationError, match=r"file|Not a directory"):
+            ParquetStore(root)
+    assert f.read_text() == "not a store"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_store_folder_replaced_by_a_file_fails_cleanly_at_write(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    store = ParquetStore(root)  # nothing there yet: fine
+    root.write_text("someone put a file here")
+    with pytest.raises(StoreError, match="cannot create"):
+        store.append("executions", [make_execution(1)])
+    assert root.read_text() == "someone put a file here"
