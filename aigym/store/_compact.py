@@ -27,7 +27,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,11 +38,25 @@ from aigym.store._schema import META_SOURCES, META_TABLE, META_VERSION, TABLES, 
 from aigym.store._validate import encode_categoricals
 
 if TYPE_CHECKING:
-    from aigym.store._fs import FileEntry
+    from aigym.store._fs import Backend, FileEntry
     from aigym.store._schema import TableSchema
-    from aigym.store._store import ParquetStore
 
-__all__ = ["CompactionReport", "RecoveryReport", "compact", "conform", "recover"]
+__all__ = ["CompactionReport", "Listing", "RecoveryReport", "compact", "conform", "recover"]
+
+
+class Listing(Protocol):
+    """What compaction needs of a store (`ParquetStore` is one): its files, consistently listed.
+
+    A protocol, so this module imports nothing above it and `_store` imports it one way.
+    """
+
+    @property
+    def backend(self) -> Backend: ...
+
+    def partition_files(
+        self, table: str, partition: str
+    ) -> tuple[list[FileEntry], list[FileEntry]]: ...
+
 
 # A test seam: called as `step_hook(step, partition)` after each step of a compaction
 # ("journal", "publish", "delete"), so tests can pause or kill it exactly there.
@@ -100,7 +114,7 @@ def _as_logical(spec: TableSchema, t: pa.Table, path: str) -> pa.Table:
     return pa.table(cols, schema=spec.logical)
 
 
-def _read(store: ParquetStore, e: FileEntry, spec: TableSchema) -> pa.Table:
+def _read(store: Listing, e: FileEntry, spec: TableSchema) -> pa.Table:
     fs = store.backend.filesystem
     t = pq.read_table(e.path, filesystem=fs) if fs is not None else pq.read_table(e.path)
     return _as_logical(spec, t.drop_columns([c for c in ("date",) if c in t.column_names]), e.path)
@@ -111,7 +125,7 @@ def _merged_name(sources: list[FileEntry]) -> str:
     return f"c-{h.hexdigest()}.parquet"
 
 
-def _merge(store: ParquetStore, spec: TableSchema, sources: list[FileEntry]) -> pa.Table:
+def _merge(store: Listing, spec: TableSchema, sources: list[FileEntry]) -> pa.Table:
     merged = pa.concat_tables([_read(store, e, spec) for e in sources])
     merged = merged.sort_by([(spec.time_column, "ascending"), (spec.id_column, "ascending")])
     merged = encode_categoricals(spec, merged)  # encoded once, after the merge: one dictionary
@@ -121,9 +135,7 @@ def _merge(store: ParquetStore, spec: TableSchema, sources: list[FileEntry]) -> 
     )
 
 
-def compact(
-    store: ParquetStore, tables: list[str] | None, *, min_files: int = 2
-) -> CompactionReport:
+def compact(store: Listing, tables: list[str] | None, *, min_files: int = 2) -> CompactionReport:
     backend = store.backend
     parts = files_before = files_after = rows = removed = 0
     lock_fd = None
@@ -154,7 +166,7 @@ def compact(
 
 
 def _compact_partition(
-    store: ParquetStore, spec: TableSchema, partition: str, sources: list[FileEntry]
+    store: Listing, spec: TableSchema, partition: str, sources: list[FileEntry]
 ) -> int:
     backend = store.backend
     merged_name = _merged_name(sources)
@@ -194,7 +206,7 @@ def _compact_partition(
     return int(data.num_rows)
 
 
-def recover(store: ParquetStore) -> RecoveryReport:
+def recover(store: Listing) -> RecoveryReport:
     backend = store.backend
     dead = finished = rolled_back = removed = 0
     alive: list[str] = []

@@ -11,7 +11,8 @@ Readers list each partition and drop files that a compacted file lists as its so
 Parquet metadata), so aigym sees every row exactly once even while a compaction is half done;
 a listing that overlapped a deletion is taken again (see `partition_files`).
 Plain DuckDB/Spark globs do not know that rule: during a compaction, or after one that crashed
-before `recover()`, they may count a compacted partition twice.
+before `recover()`, they may count a compacted partition twice; `files(table)` is the list
+to give them.
 """
 
 from __future__ import annotations
@@ -313,7 +314,13 @@ class ParquetStore:
         since: dt.datetime | dt.date | None = None,
         until: dt.datetime | dt.date | None = None,
     ) -> list[str]:
-        """Paths of the live files of `table` (what aigym's readers read)."""
+        """Paths of the live files of `table`: what aigym's readers read, each row once.
+
+        The exact-once way to read the store from another engine (DuckDB, Spark, pyarrow):
+        pass this list instead of a glob, which also matches files a compaction has merged
+        but not yet deleted. A compaction may delete a listed file before the engine opens
+        it: the engine then fails (never undercounts); list again and retry.
+        """
         lo, hi = _as_utc("since", since), _as_utc("until", until)
         out: list[str] = []
         for p in self.partitions(table, lo, hi):

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
@@ -23,9 +23,37 @@ from aigym.store._schema import Durability, TableSchema
 from aigym.store._validate import records_to_table, to_arrow
 
 if TYPE_CHECKING:
-    from aigym.store._store import ParquetStore
+    from aigym.store._fs import Backend
 
-__all__ = ["BufferedWriter"]
+__all__ = ["BufferedWriter", "WriterHost"]
+
+
+class WriterHost(Protocol):
+    """What a writer needs of its store (`ParquetStore` is one).
+
+    A protocol, so this module imports nothing above it and `_store` imports it one way.
+    """
+
+    @property
+    def backend(self) -> Backend: ...
+
+    def _check_model(self, model_id: str) -> None: ...
+
+    def _prepare(
+        self, spec: TableSchema, data: pa.Table, *, checked_models: bool = False
+    ) -> list[tuple[str, str, pa.Table]]: ...
+
+    def _append_table(
+        self,
+        spec: TableSchema,
+        data: pa.Table,
+        level: Durability,
+        *,
+        checked_models: bool = False,
+    ) -> int: ...
+
+    def _forget_writer(self, w: BufferedWriter) -> None: ...
+
 
 _MAX_INFLIGHT = 4
 
@@ -38,7 +66,7 @@ class BufferedWriter:
 
     def __init__(
         self,
-        store: ParquetStore,
+        store: WriterHost,
         table: TableSchema,
         *,
         durability: Durability,

@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import aigym.store
 
 PACKAGE = Path(aigym.store.__file__).parent
@@ -62,7 +60,6 @@ def test_the_checker_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": set()}) is None
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 item 6: the circle is not broken yet")
 def test_store_modules_import_one_way() -> None:
     graph = {m: _imports(m) for m in MODULES}
     assert {"_store", "_compact", "_writer", "_fs"} <= set(graph)
