@@ -291,6 +291,7 @@ _OPTIONAL_TEXT: Final = (
     "provider",
     "ab_test",
     "ab_variant",
+    "ab_unit_id",
 )
 
 
@@ -349,6 +350,7 @@ class TaskMetrics:
     cache_hit: bool = False
     uncached_cost_usd: Decimal | float | None = None
     metadata: dict[str, Any] | str | None = None
+    ab_unit_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +386,7 @@ class Execution:
     cache_hit: bool = False
     uncached_cost_usd: float | None = None
     metadata: str | None = None
+    ab_unit_id: str | None = None  # the A/B test's unit (user, session) this result belongs to
 
     def __post_init__(self) -> None:
         # Checks only (no conversion): runs once per row on the hot path.
@@ -432,6 +435,7 @@ class Execution:
             self.provider,
             self.ab_test,
             self.ab_variant,
+            self.ab_unit_id,
         )
         for v in texts:
             if v is not None and type(v) is not str:
@@ -497,6 +501,7 @@ class Execution:
             cache_hit=m.cache_hit,
             uncached_cost_usd=_num(m.uncached_cost_usd),
             metadata=_metadata(m.metadata),
+            ab_unit_id=m.ab_unit_id,
         )
 
     @property

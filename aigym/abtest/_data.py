@@ -3,7 +3,7 @@
 The common case (each call randomised on its own) is a single aggregation over
 `store.scan("executions")` filtered on `ab_test`, projecting only the variant and the metric.
 When units were randomised by caller-given ids (a user, a session: `assign_variant(...,
-unit_id=)`, kept on results as `request_key` by `record_variant_result(..., unit_id=)`) and a
+unit_id=)`, kept on results as `ab_unit_id` by `record_variant_result(..., unit_id=)`) and a
 unit has several results, the metric is summed per unit first and compared as a ratio of
 totals (sum of metric / number of results) with delta-method errors: the same "mean per
 result" estimand, with standard errors that respect the unit of randomisation.
@@ -24,6 +24,9 @@ from aigym.store import ParquetStore
 
 ArmStats = SampleStats | ProportionStats | RatioStats
 VARIANTS = ("a", "b")
+# A result's unit: `ab_unit_id` (executions v4), else `request_key`, where files before v4 kept it.
+_UNIT_COLUMNS = ("ab_unit_id", "request_key")
+_UNIT = pl.coalesce(*_UNIT_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +120,12 @@ def load_arms(store: ParquetStore, test_name: str, metric: Metric, since: dt.dat
     if log_rows.height:  # randomised per caller id (user, session) or per call
         per_unit = bool(log_rows["explicit"].sum())
     else:  # results recorded without assignments: trust their unit ids
-        keyed = metric_frame(store, test_name, metric, start, ("request_key",))
-        per_unit = bool(keyed.select(pl.col("request_key").is_not_null().any()).collect().item())
+        keyed = metric_frame(store, test_name, metric, start, _UNIT_COLUMNS)
+        per_unit = bool(keyed.select(_UNIT.is_not_null().any()).collect().item())
     stats: dict[str, ArmStats]
     if per_unit:
-        frame = metric_frame(store, test_name, metric, start, ("request_key", "execution_id"))
-        stats = unit_stats(frame, pl.coalesce("request_key", "execution_id"), metric)
+        frame = metric_frame(store, test_name, metric, start, (*_UNIT_COLUMNS, "execution_id"))
+        stats = unit_stats(frame, pl.coalesce(_UNIT, "execution_id"), metric)
     else:
         stats = {
             v: _simple(metric, int(r["n"]), float(r["sum"]), float(r["sq"]))

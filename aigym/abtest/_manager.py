@@ -244,7 +244,7 @@ class ABTestManager:
             prompt=prompt,
             response=response,
             prompt_id=prompt_id,
-            request_key=None if unit_id is None else _unit(unit_id),
+            ab_unit_id=None if unit_id is None else _unit(unit_id),
             ab_test=test_name,
             ab_variant=variant_name,
         )

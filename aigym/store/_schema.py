@@ -172,10 +172,14 @@ _EXEC_CATEGORICAL = (
 # executions v3: the low-cardinality columns become categorical (same values, same Parquet data).
 _EXEC_V3 = [categorical(f.name) if f.name in _EXEC_CATEGORICAL else f for f in _EXEC_V2]
 
+# executions v4: the A/B unit (user, session) gets its own column instead of `request_key`
+# (a campaign's idempotency key). A plain string: one value per unit, high cardinality.
+_EXEC_V4 = [*_EXEC_V3, pa.field("ab_unit_id", STR)]
+
 EXECUTIONS: Final = TableSchema(
     name="executions",
-    version=3,
-    schema=pa.schema(_EXEC_V3),
+    version=4,
+    schema=pa.schema(_EXEC_V4),
     id_column="execution_id",
     time_column="timestamp",
     dictionary_columns=(
@@ -195,7 +199,12 @@ EXECUTIONS: Final = TableSchema(
         "cost_usd",
         "status",
     ),
-    history={1: pa.schema(_EXEC_V1), 2: pa.schema(_EXEC_V2), 3: pa.schema(_EXEC_V3)},
+    history={
+        1: pa.schema(_EXEC_V1),
+        2: pa.schema(_EXEC_V2),
+        3: pa.schema(_EXEC_V3),
+        4: pa.schema(_EXEC_V4),
+    },
 )
 
 _FEEDBACK_V1 = pa.schema(

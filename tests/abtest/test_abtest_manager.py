@@ -108,7 +108,7 @@ def test_results_are_tagged_executions(manager: ABTestManager, store: ParquetSto
     row = store.get_execution(eid)
     assert row["model_id"] == MODEL_B and row["task_type"] == "email_writing"
     assert (row["ab_test"], row["ab_variant"]) == ("claude_vs_gpt4_emails", "b")
-    assert row["request_key"] == "user-1"
+    assert (row["ab_unit_id"], row["request_key"]) == ("user-1", None)
     assert row["latency_ms"] is None  # not measured: null, never 0
     # without cost_usd the registry prices the tokens
     eid2 = manager.record_variant_result(

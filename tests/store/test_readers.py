@@ -145,3 +145,22 @@ def test_pyarrow_dataset_reads_the_store(mixed_store: ParquetStore) -> None:
     full = EXECUTIONS.schema
     dset = pads.dataset(f"{mixed_store.root}/executions", schema=full, partitioning="hive")
     assert dset.count_rows() == mixed_store.scan("executions").collect().height
+
+
+def test_golden_v3_reads_next_to_v4_with_the_unit_in_request_key(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    shutil.copytree(GOLDEN / "executions_v3", root / "executions")
+    store = ParquetStore(root)
+    store.append("executions", [make_execution(i, day=0) for i in range(5)])
+    (old_file,) = store.files(until=dt.date(2026, 1, 18))
+    assert store.file_version(old_file) == 3
+    df = store.scan("executions").collect()
+    assert df.schema["ab_unit_id"] == pl.String  # high cardinality: plain, not categorical
+    old = df.filter(pl.col("ab_test") == "golden_ab").sort("timestamp")
+    assert old.height == 16 and old["ab_unit_id"].null_count() == 16
+    assert old["request_key"].to_list()[:3] == ["user-0", "user-1", "user-2"]
+    assert old["ab_variant"].cast(pl.String).to_list()[:2] == ["a", "b"]
+    # DuckDB over the live files: one schema across v3 and v4 files
+    q = f"select count(*), count(ab_unit_id) from read_parquet({store.files()!r}, "
+    assert duckdb.sql(q + "union_by_name = true)").fetchall() == [(21, 0)]
+    store.close()

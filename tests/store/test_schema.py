@@ -41,6 +41,7 @@ PINNED[("executions", 3)] = [
                       "provider", "ab_test", "ab_variant"} else t)
     for n, t in PINNED[("executions", 2)]
 ]  # fmt: skip
+PINNED[("executions", 4)] = [*PINNED[("executions", 3)], ("ab_unit_id", "string")]
 PINNED[("feedback", 1)] = [
     ("feedback_id", "string"),
     ("execution_id", "string"),

@@ -4,7 +4,7 @@
 
 The files are written exactly as aigym wrote that version: the version's Arrow schema with its
 metadata, snappy, dictionary-encoded low-cardinality columns (plain strings in the Arrow schema
-up to executions v2 and scores v1).
+up to executions v2 and scores v1, categorical from executions v3 and scores v2).
 """
 
 from __future__ import annotations
@@ -68,6 +68,35 @@ def executions_v2() -> pa.Table:
     return _as_written(EXECUTIONS, 2, rows)
 
 
+def executions_v3() -> pa.Table:
+    """A/B results as v3 wrote them: the caller's unit id in `request_key`, `ab_test` set.
+
+    Direct results (no assignment log) of test "golden_ab": four users per variant, two
+    results each, so an analysis must group by unit to count 4 units and 8 results per arm.
+    """
+    ts = [dt.datetime(2026, 1, 17, 9, 0, k, tzinfo=dt.UTC) for k in range(16)]
+    variants = ["a", "b"] * 8
+    units = [f"user-{k % 8}" for k in range(16)]  # user-0..7; even users in a, odd in b
+    a_model, b_model = "anthropic/claude-3.5-sonnet", "openai/gpt-4o"
+    rows: dict[str, list[Any]] = {
+        "execution_id": [new_id(t) for t in ts],
+        "timestamp": ts,
+        "model_id": [a_model if v == "a" else b_model for v in variants],
+        "task_type": ["email_writing"] * 16,
+        "prompt_tokens": [100] * 16,
+        "completion_tokens": [50] * 16,
+        "cost_usd": [0.01] * 16,
+        "quality_score": [60.0 + 2 * k for k in range(16)],
+        "status": ["success"] * 16,
+        "request_key": units,
+        "ab_test": ["golden_ab"] * 16,
+        "ab_variant": variants,
+        "attempts": [1] * 16,
+        "cache_hit": [False] * 16,
+    }
+    return _as_written(EXECUTIONS, 3, rows)
+
+
 def scores_v1() -> pa.Table:
     ts = [dt.datetime(2026, 1, 16, 10, 0, k, tzinfo=dt.UTC) for k in range(3)]
     rows: dict[str, list[Any]] = {
@@ -91,6 +120,7 @@ _LOW_CARD = [
 GOLDEN = {
     "executions_v1": ("executions", executions_v1, "2026-01-15", _LOW_CARD),
     "executions_v2": ("executions", executions_v2, "2026-01-16", _LOW_CARD),
+    "executions_v3": ("executions", executions_v3, "2026-01-17", _LOW_CARD),
     "scores_v1": ("scores", scores_v1, "2026-01-16", ["scorer", "scorer_version", "judge_model"]),
 }
 
