@@ -208,11 +208,10 @@ class CampaignSpec:
             raise ValidationError(
                 "models", self.models, 'give a list of model ids, e.g. ["local/smollm2-135m"]'
             )
-        models = [str(m).strip() for m in models]
-        models = [m.strip() for m in models]
-        if len(set(models)) != len(models):
+        ids = [str(m).strip() for m in models]
+        if len(set(ids)) != len(ids):
             raise ValidationError("models", self.models, "list each model once")
-        s(self, "models", tuple(models))
+        s(self, "models", tuple(ids))
         if isinstance(self.prompts, (str, os.PathLike)):
             s(self, "prompts", (self.prompts,))
         elif isinstance(self.prompts, Sequence):
