@@ -8,7 +8,8 @@
     aigym models list [--all] [--provider NAME]
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad input (the message says what to fix),
-3 stopped by the campaign budget, 130 interrupted (finished rows are stored; run again).
+3 stopped by the campaign budget, 4 failed (calls were made and none succeeded: the message
+says how many and why), 130 interrupted (finished rows are stored; run again).
 SIGTERM stops a campaign like Ctrl-C, so a scheduler's timeout keeps what was done.
 """
 
@@ -26,6 +27,7 @@ __all__ = ["main"]
 
 EXIT_INPUT = 2
 EXIT_BUDGET = 3
+EXIT_FAILED = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -86,6 +88,8 @@ def _campaign_run(args: argparse.Namespace) -> int:
         )
         with pl.Config(tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
             print(shown)
+    if result.status == "failed":
+        return EXIT_FAILED
     return EXIT_BUDGET if result.status == "budget_exhausted" else 0
 
 

@@ -309,8 +309,10 @@ _SAMPLING_KEYS: Final = frozenset(f.name for f in dataclasses.fields(Sampling))
 
 
 def _under(base: Path, p: str) -> str:
+    """`p` against `base`, made absolute: a later change of working folder (a notebook,
+    a scheduler) must not move the campaign's prompts or store."""
     path = Path(p).expanduser()
-    return str(path if path.is_absolute() or "://" in p else base / path)
+    return str(path if path.is_absolute() or "://" in p else base.absolute() / path)
 
 
 def _check_keys(where: str, data: Mapping[str, Any], known: frozenset[str]) -> None:
