@@ -378,3 +378,44 @@ def test_local_server_status_json(
     monkeypatch.setenv("AIGYM_STATE_DIR", str(tmp_path / "state"))
     code, out, _ = run("local-server", "status", "--json")
     assert code == 1 and as_json(out)["running"] is False
+
+
+def test_campaign_run_json_matches_the_stored_summary(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json as _json
+
+    from aigym.campaign import summarize
+    from aigym.providers.testing import FaultServer
+    from aigym.registry import ModelRegistry
+    from aigym.registry._registry import _replace_default
+
+    old = get_model_registry()
+    _replace_default(ModelRegistry.from_bundled())  # the spec's prices go to a private registry
+    try:
+        with FaultServer(cost_per_token=2e-6) as srv:
+            rows = [{"prompt_id": f"p{i}", "prompt": f"say {i}"} for i in range(5)]
+            (tmp_path / "p.jsonl").write_text("".join(_json.dumps(r) + "\n" for r in rows))
+            spec = tmp_path / "c.toml"
+            spec.write_text(
+                'name = "cli-json"\nprompts = "p.jsonl"\nmodels = ["fault/fault-model"]\n'
+                f'store = "store"\n[sampling]\nmax_tokens = 8\n[providers.fault]\n'
+                f'base_url = "{srv.base_url}"\ntrust_env = false\n'
+                '[prices."fault/fault-model"]\ninput = 2\noutput = 2\n'
+            )
+            code, out, _ = run("campaign", "run", str(spec), "--dry-run", "--json")
+            plan = as_json(out)
+            assert code == 0 and plan["status"] == "dry_run" and srv.request_count == 0
+            code, out, err = run("campaign", "run", str(spec), "--json")
+            assert code == 0, err
+    finally:
+        _replace_default(old)
+    got = as_json(out)
+    assert got["status"] == "completed" and got["successes"] == 5 and got["calls_made"] == 5
+    with ParquetStore(tmp_path / "store") as st:
+        lib = summarize(st, "cli-json")
+    assert got["summary"] == [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+        for r in lib.to_dicts()
+    ]
+    assert Decimal(got["spent_usd"]) > 0
