@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from aigym.campaign._plan import CampaignPlan
-from aigym.errors import BudgetExceededError
+from aigym.errors import BudgetExceededError, ProviderError
 from aigym.store import ParquetStore
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CampaignResult", "CampaignStatus", "latest_per_key", "summarize"]
 
-CampaignStatus = Literal["completed", "budget_exhausted", "dry_run"]
+CampaignStatus = Literal["completed", "budget_exhausted", "failed", "dry_run"]
 
 
 def latest_per_key(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -76,7 +76,8 @@ class CampaignResult:
     """The outcome of `run_campaign`.
 
     `status` is `completed`, `budget_exhausted` (the run stopped before a call that could pass
-    the cap; `message` says how much is left and what to do) or `dry_run`. Counts are for this
+    the cap; `message` says how much is left and what to do), `failed` (calls were made and
+    none succeeded: `message`'s first line says how many and why) or `dry_run`. Counts are for this
     run; `summary` covers the whole campaign as stored (every run, latest row per key), or
     for a dry run is the plan's per-model table of calls and costs.
     """
@@ -103,9 +104,12 @@ class CampaignResult:
         return self.summary.to_pandas()
 
     def raise_for_status(self) -> CampaignResult:
-        """Raise `BudgetExceededError` if the budget stopped the run; else return self."""
+        """Raise `BudgetExceededError` if the budget stopped the run, `ProviderError` if no
+        call succeeded; else return self."""
         if self.status == "budget_exhausted":
             raise BudgetExceededError(self.message)
+        if self.status == "failed":
+            raise ProviderError(self.message)
         return self
 
     def __str__(self) -> str:

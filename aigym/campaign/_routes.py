@@ -129,7 +129,7 @@ def _route(entry: str, models: ModelRegistry, providers: ProviderRegistry) -> Mo
         spec = models.get(rest)
     except UnknownModelError as e:
         raise UnknownModelError(
-            entry, [f"{endpoint}/{s}" for s in e.suggestions] or e.suggestions
+            entry, [s if s.startswith(f"{endpoint}/") else f"{endpoint}/{s}" for s in e.suggestions]
         ) from None
     # OpenRouter names models by registry-style ids; other endpoints get the name as written.
     name = spec.id if endpoint == "openrouter" else rest

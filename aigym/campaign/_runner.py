@@ -274,6 +274,15 @@ def _message(run: _Run, plan: CampaignPlan, status: CampaignStatus, store: str) 
     )
     cap = f" of the {_usd(b.limit)} budget" if b.limit is not None else ""
     head += f"{cap}; rows in {store} (run_id {run.run_id})"
+    if status == "failed":
+        kind, text = min(run.first_error.items(), key=lambda kv: -run.error_types[kv[0]])
+        first = " ".join(text.split())[:300]
+        head = (
+            f"{name} FAILED: all {run.calls} calls failed ({errs}); first {kind}: {first}\n"
+            + head
+            + ". Fix the cause above and run the same campaign again to retry them."
+        )
+        return head
     if status == "budget_exhausted":
         nxt = next((j for q in run.queues for j in q), None)
         need = f" (next call's worst case {_usd(nxt.attempt_bound)})" if nxt else ""
@@ -379,7 +388,13 @@ async def arun_campaign(
                         f"({run.calls} calls finished, {budget.in_flight} cut off in flight). "
                         "Run the same campaign again to resume.",
                     )
-        status: CampaignStatus = "budget_exhausted" if budget.exhausted else "completed"
+        status: CampaignStatus = (
+            "failed"
+            if run.calls and not run.successes and not plan.cached
+            else "budget_exhausted"
+            if budget.exhausted
+            else "completed"
+        )
         summary = summarize(st, spec.name)
         message = _message(run, plan, status, st.root)
         _say(verbose, message)
@@ -445,7 +460,10 @@ def run_campaign(
 def _run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         asyncio.get_running_loop()
+        in_loop = True
     except RuntimeError:
+        in_loop = False
+    if not in_loop:  # run outside the except block: errors are not chained to the probe
         return asyncio.run(make())  # Ctrl-C cancels the main task: clean stop, then raise
     # Inside a running loop (Jupyter): our own loop in a thread; Ctrl-C cancels it there.
     loop = asyncio.new_event_loop()

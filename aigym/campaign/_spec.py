@@ -49,9 +49,15 @@ from aigym.store import Durability
 __all__ = ["CampaignSpec", "PromptSource", "Sampling", "load_campaign_spec"]
 
 
-def _whole(name: str, v: object, minimum: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise ValidationError(name, v, f"give a whole number >= {minimum}")
+#: The largest count, size or token number a spec accepts (int32: what every column and
+#: provider API holds); a bigger value is a typo, not a plan.
+MAX_WHOLE: Final = 2**31 - 1
+_INT64: Final = 2**63
+
+
+def _whole(name: str, v: object, minimum: int, maximum: int = MAX_WHOLE) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= maximum:
+        raise ValidationError(name, v, f"give a whole number from {minimum} to {maximum}")
     return v
 
 
@@ -84,8 +90,20 @@ class Sampling:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        stop = (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
-        object.__setattr__(self, "stop", stop)
+        _whole("max_tokens", self.max_tokens, 1)
+        seed = self.seed
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int) or not -_INT64 <= seed < _INT64
+        ):
+            raise ValidationError("seed", seed, "give a whole number that fits in int64, or None")
+        stop: object = self.stop
+        if isinstance(stop, str):
+            stop = (stop,)
+        if not isinstance(stop, Sequence) or not all(isinstance(x, str) and x for x in stop):
+            raise ValidationError("stop", self.stop, "give a string or a list of non-empty strings")
+        object.__setattr__(self, "stop", tuple(stop))
+        if not isinstance(self.extra, Mapping):
+            raise ValidationError("extra", self.extra, "give a table of extra body parameters")
         if self.system_prompt is not None and (
             not isinstance(self.system_prompt, str) or not self.system_prompt.strip()
         ):
@@ -180,13 +198,20 @@ class CampaignSpec:
         if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 200:
             raise ValidationError("name", self.name, "give the campaign a name (max 200 chars)")
         s(self, "name", self.name.strip())
-        models = [self.models] if isinstance(self.models, str) else list(self.models)
+        if isinstance(self.models, str):
+            models: list[object] = [self.models]
+        elif isinstance(self.models, Sequence) and not isinstance(self.models, bytes):
+            models = list(self.models)
+        else:
+            models = []
         if not models or not all(isinstance(m, str) and m.strip() for m in models):
-            raise ValidationError("models", self.models, "give a list of model ids")
-        models = [m.strip() for m in models]
-        if len(set(models)) != len(models):
+            raise ValidationError(
+                "models", self.models, 'give a list of model ids, e.g. ["local/smollm2-135m"]'
+            )
+        ids = [str(m).strip() for m in models]
+        if len(set(ids)) != len(ids):
             raise ValidationError("models", self.models, "list each model once")
-        s(self, "models", tuple(models))
+        s(self, "models", tuple(ids))
         if isinstance(self.prompts, (str, os.PathLike)):
             s(self, "prompts", (self.prompts,))
         elif isinstance(self.prompts, Sequence):
@@ -206,6 +231,13 @@ class CampaignSpec:
             raise ValidationError("flush_seconds", fs, "give seconds between 0 and 3600")
         if not isinstance(self.sampling, Sampling):
             raise ValidationError("sampling", self.sampling, "give a Sampling(...)")
+        seed = self.sampling.seed
+        if seed is not None and seed + self.repeats - 1 >= _INT64:
+            raise ValidationError(
+                "seed",
+                seed,
+                f"repeat r is sent with seed + r: give a seed below {_INT64 - self.repeats}",
+            )
         if self.budget_usd is not None:
             s(self, "budget_usd", _money("budget_usd", self.budget_usd))
         try:
@@ -222,6 +254,11 @@ class CampaignSpec:
                 "cache", True, "the response cache needs store_text=True (or set cache=False)"
             )
         s(self, "store", os.fspath(self.store))
+        for table in ("providers", "prices"):
+            if not isinstance(getattr(self, table), Mapping):
+                raise ValidationError(
+                    table, getattr(self, table), f"give a table: [{table}.NAME] in a file"
+                )
         provs: dict[str, dict[str, Any]] = {}
         for pname, opts in dict(self.providers).items():
             if not isinstance(opts, Mapping):
@@ -272,8 +309,10 @@ _SAMPLING_KEYS: Final = frozenset(f.name for f in dataclasses.fields(Sampling))
 
 
 def _under(base: Path, p: str) -> str:
+    """`p` against `base`, made absolute: a later change of working folder (a notebook,
+    a scheduler) must not move the campaign's prompts or store."""
     path = Path(p).expanduser()
-    return str(path if path.is_absolute() or "://" in p else base / path)
+    return str(path if path.is_absolute() or "://" in p else base.absolute() / path)
 
 
 def _check_keys(where: str, data: Mapping[str, Any], known: frozenset[str]) -> None:

@@ -36,7 +36,7 @@ from aigym.providers._retry import (
     should_retry_header,
     status_is_retriable,
 )
-from aigym.providers._secrets import REDACTED, EnvKey, scrub
+from aigym.providers._secrets import EnvKey, install_http_log_redaction, redact_bytes, scrub
 from aigym.providers._transport import SlotTransport
 
 __all__ = ["HTTPProvider", "JSONReply", "error_for_status"]
@@ -45,6 +45,8 @@ _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-aut
 _SNIPPET = 300
 # Statuses that mean "refused before doing the work": not billed.
 _NOT_PROCESSED = frozenset({408, 409, 429, 503, 529})
+
+install_http_log_redaction()  # httpcore logs response headers at DEBUG: a key echoed there
 
 
 class JSONReply(NamedTuple):
@@ -191,9 +193,7 @@ class HTTPProvider(Provider):
         if failure is not None or response is None:
             raise _tag(failure or ProviderConnectionError("no response"), self.name, model)
         del send_headers
-        raw = response.content
-        if key is not None and key.encode() in raw:
-            raw = raw.replace(key.encode(), REDACTED.encode())
+        raw = redact_bytes(response.content, key)
         status = response.status_code
         if not 200 <= status < 300:
             raise _tag(error_for_status(status, response.headers, raw, key), self.name, model)

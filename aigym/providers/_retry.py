@@ -26,6 +26,13 @@ __all__ = [
 ]
 
 RETRIABLE_STATUSES = frozenset({408, 409, 429})
+#: Bounds of a policy: more retries or longer waits are typos (and 2.0**n overflows past 1023).
+MAX_RETRIES = 100
+MAX_WAIT_S = 3600.0
+
+
+def _real_in(v: object, lo: float, hi: float) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and lo <= v <= hi
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +46,15 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
-            raise ValidationError("max_retries", self.max_retries, "give a whole number >= 0")
-        if self.max_retries < 0:
-            raise ValidationError("max_retries", self.max_retries, "give a whole number >= 0")
+        n = self.max_retries
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_RETRIES:
+            raise ValidationError("max_retries", n, f"give a whole number from 0 to {MAX_RETRIES}")
         for name in ("initial_delay", "max_delay", "max_retry_after"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or v < 0:
-                raise ValidationError(name, v, "give a number of seconds >= 0")
-        if not 0 <= self.jitter <= 1:
+            if not _real_in(getattr(self, name), 0.0, MAX_WAIT_S):
+                raise ValidationError(
+                    name, getattr(self, name), f"give a number of seconds from 0 to {MAX_WAIT_S:g}"
+                )
+        if not _real_in(self.jitter, 0.0, 1.0):
             raise ValidationError("jitter", self.jitter, "give a fraction from 0 to 1")
 
     def backoff(self, retries_done: int) -> float:

@@ -22,6 +22,7 @@ conftest, or list this module in `pytest_plugins`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import socket
 import struct
@@ -160,6 +161,13 @@ class Fault:
         """Echo the request headers (credentials included) into the body: a 200 answer's
         text and an extra field, or an error body when `status` >= 400."""
         return cls("echo", status, billed=status < 400)
+
+    @classmethod
+    def echo_key(cls, status: int = 200) -> Fault:
+        """A hostile echo of the credential header (`authorization` or `x-api-key`): as sent,
+        upper-cased, base64 (also as `user:value` basic auth) in the body, and as sent and
+        upper-cased in response headers (which httpcore logs at DEBUG)."""
+        return cls("echo_key", status, billed=status < 400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,6 +479,12 @@ class FaultServer:
         echo = json.dumps(dict(info.headers)) if fault.kind == "echo" else None
         if echo is not None and fault.status >= 400:
             return _Answer(fault.status, _error_body(anthropic, "echo", "you sent " + echo))
+        headers: list[tuple[str, str]] = [("x-request-id", f"req-{info.seq}")]
+        if fault.kind == "echo_key":
+            echo, headers = _echo_key(info, headers)
+            if fault.status >= 400:
+                body = _error_body(anthropic, "echo", "you sent " + echo)
+                return _Answer(fault.status, body, headers)
         data = self._success(info, anthropic, echo)
         if fault.kind == "missing_usage":
             data.pop("usage", None)
@@ -480,7 +494,7 @@ class FaultServer:
         raw = json.dumps(data).encode()
         if fault.kind == "truncated":
             raw = raw[: len(raw) // 2]
-        return _Answer(200, raw, [("x-request-id", f"req-{info.seq}")])
+        return _Answer(200, raw, headers)
 
     def _success(self, info: RequestInfo, anthropic: bool, echo: str | None) -> dict[str, Any]:
         body = info.body if isinstance(info.body, dict) else {}
@@ -526,6 +540,18 @@ class FaultServer:
         if echo is not None:
             out["debug_headers"] = echo
         return out
+
+
+def _echo_key(
+    info: RequestInfo, headers: list[tuple[str, str]]
+) -> tuple[str, list[tuple[str, str]]]:
+    cred = info.headers.get("authorization") or info.headers.get("x-api-key") or ""
+    token = cred.split(" ", 1)[-1]
+    b64 = base64.b64encode(token.encode()).decode()
+    basic = base64.b64encode(f"user:{token}".encode()).decode()
+    echo = f"auth={cred} AUTH={cred.upper()} b64={b64} basic={basic} as-is:{token}"
+    out = [*headers, ("X-Echo-Authorization", cred), ("X-Echo-Upper", cred.upper())]
+    return echo, out
 
 
 def _kind(status: int) -> str:

@@ -58,5 +58,19 @@ def test_no_cap_means_no_waiting_and_overruns_are_counted() -> None:
         assert all([await b.reserve(Decimal(10)) for _ in range(5)])
         b.settle(Decimal(10), Decimal(11))
         assert b.overruns == 1 and b.remaining is None
+        assert b.spent == b.total == Decimal(11)  # what was billed, not the reservation
+
+    asyncio.run(scenario())
+
+
+def test_an_overrun_books_what_was_billed_under_a_cap() -> None:
+    async def scenario() -> None:
+        b = Budget(Decimal(100), spent_before=Decimal(5))
+        assert await b.reserve(Decimal(10)) and await b.reserve(Decimal(10))
+        b.settle(Decimal(10), Decimal("13.5"))  # the provider billed more than the bound
+        assert b.overruns == 1 and b.spent == Decimal("13.5") and b.total == Decimal("18.5")
+        assert b.remaining == Decimal(100) - Decimal("18.5") - Decimal(10)
+        b.settle(Decimal(10), Decimal(2))
+        assert b.overruns == 1 and b.spent == Decimal("15.5") and b.total == Decimal("20.5")
 
     asyncio.run(scenario())

@@ -68,7 +68,7 @@ def test_models_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "list", "--provider", "local"]) == 0
     out = capsys.readouterr().out
     assert "local/smollm2-135m" in out and "local/gemma3-270m" in out and "in $/Mtok" in out
-    assert main(["models", "list", "--provider", "nobody"]) == 1
+    assert main(["models", "list", "--provider", "nobody"]) == 2
 
 
 def test_campaign_run_dry_run_then_run_then_budget_stop(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,25 @@ def test_the_budget_caps_what_the_server_bills(
     assert again.status == "budget_exhausted"
     assert billed_usd(priced_server) <= cap
     assert max(billed_per_identity(priced_server).values()) <= 2  # a faulted attempt + retry
+
+
+def test_overruns_book_what_the_server_billed(
+    store_dir: Path, models: ModelRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server bills 50x the registry price: each call costs more than its reservation.
+    Spent and total must equal the server's bill (not the reserved worst cases)."""
+    with FaultServer(cost_per_token=1e-4, reply_tokens=8) as srv:
+        spec = _spec(store_dir, 5, repeats=1)
+        result = _run(spec, fault_providers(srv), models)
+        billed = billed_usd(srv)
+        bound = sum((j.attempt_bound for j in result.plan.jobs), Decimal(0))
+    assert result.successes == 5 and billed > bound  # a real overrun of every reservation
+    assert result.spent_usd == billed
+    stored = rows(store_dir)["cost_usd"].sum()
+    assert abs(stored - float(billed)) < 1e-12
+    assert "more than its reserved worst case" in caplog.text
+    again = _run(spec, fault_providers(srv), models)  # resume: total = this bill, nothing new
+    assert again.calls_made == 0 and abs(again.plan.spent_before - billed) < Decimal("1e-12")
 
 
 def test_cache_hits_are_marked_free_and_repeat_aware(

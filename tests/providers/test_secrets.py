@@ -8,6 +8,7 @@ client produced for the canary.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import pickle
 from collections.abc import Callable, Iterator
@@ -201,3 +202,45 @@ def test_scrub_patterns() -> None:
         assert secret not in out
     assert "x=1" in out
     assert scrub("Bearer <token>", "zzzz", patterns=False) == "Bearer <token>"
+
+
+def _forms(key: str) -> list[str]:
+    """The key as a hostile server may echo it: as is, re-cased, base64, basic-auth base64."""
+    b64 = base64.b64encode(key.encode()).decode()
+    basic = base64.b64encode(f"user:{key}".encode()).decode()
+    return [key, key.upper(), key.lower(), key.swapcase(), b64, basic[8:]]
+
+
+def test_scrub_redacts_recased_and_base64_forms(canary: str) -> None:
+    for form in _forms(canary):
+        text = f"echo <{form}> and <{form}>"
+        out = scrub(text, canary, patterns=False)
+        assert form not in out and out.count("[REDACTED]") == 2, form
+    for prefix in ("", "a", "ab", "abc:"):  # every base64 alignment of the key
+        enc = base64.b64encode(f"{prefix}{canary}".encode()).decode()
+        assert scrub(enc, canary, patterns=False) != enc
+    assert scrub("Ünïcödé İ text", canary) == "Ünïcödé İ text"  # length-changing lower()
+
+
+@pytest.mark.parametrize("status", [200, 401, 500])
+def test_a_hostile_echo_at_debug_never_reaches_logs_errors_or_answers(
+    make_provider: Make,
+    fault_server: FaultServer,
+    canary: str,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fault_server.script(*[Fault.echo_key(status)] * 3)
+    provider = make_provider()
+    try:
+        outcome: object = provider.complete(chat())
+    except ProviderCallError as e:
+        outcome = e
+    assert fault_server.requests[0].headers["authorization"] == f"Bearer {canary}"
+    # httpcore really logged the response headers (the echo), now redacted
+    assert "x-echo-authorization" in caplog.text.lower() and "[REDACTED]" in caplog.text
+    for form in _forms(canary):
+        assert form not in caplog.text, form
+        assert form not in repr(outcome) and form not in str(outcome), form
+        assert not _strings_with(outcome, form), form
