@@ -25,6 +25,8 @@ from aigym.stats._guards import (
     SrmResult,
     adjust_p_values,
     benjamini_hochberg,
+    benjamini_yekutieli,
+    bonferroni,
     holm,
     sample_ratio_mismatch,
 )
@@ -88,6 +90,8 @@ __all__ = [
     "bayes_means",
     "bayes_proportions",
     "benjamini_hochberg",
+    "benjamini_yekutieli",
+    "bonferroni",
     "compare_arms",
     "exact_quantile",
     "fisher_exact",
