@@ -62,7 +62,7 @@ from aigym.stats._records import (
     StatsConfig,
     Status,
 )
-from aigym.stats._sequential import sequential_test
+from aigym.stats._sequential import sequential_ratio, sequential_test
 from aigym.stats._sufficient import PairedStats, ProportionStats, RatioStats, SampleStats
 
 __all__ = [
@@ -119,6 +119,7 @@ __all__ = [
     "sample_size_means",
     "sample_size_proportions",
     "sample_stats_by_group",
+    "sequential_ratio",
     "sequential_test",
     "two_proportion_z",
     "welch_t",
