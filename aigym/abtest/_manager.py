@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from aigym.abtest._analysis import ABTestResult, Engine, analyze, check_engine
-from aigym.abtest._config import ABTestConfig, get_metric
+from aigym.abtest._analysis import ABTestResult, analyze
+from aigym.abtest._config import ABTestConfig, Metric, get_metric
 from aigym.abtest._data import load_arms
+from aigym.abtest._rules import DEFAULT_ENGINE, SKEW_METRICS, Engine, check_engine
 from aigym.abtest._state import ABTestInfo, event_row, load_tests, unit_hash, variant_for
 from aigym.abtest._tables import AssignmentRow
 from aigym.errors import ABTestError, ValidationError
@@ -257,25 +258,60 @@ class ABTestManager:
         self,
         store: ParquetStore,
         test_name: str,
-        engine: Engine = "bayesian",
+        engine: Engine = DEFAULT_ENGINE,
         *,
         confidence: float = 0.95,
         metric: str | None = None,
+        guardrails: tuple[str, ...] = ("cost", "latency"),
     ) -> ABTestResult:
         """Winner, confidence, effect B - A and a recommendation for the test's target metric.
 
-        `metric` analyses another metric of the same test instead (a guardrail, e.g. "cost"
-        on a quality test). Results buffered by this store object are flushed first. See
+        The default engine, "sequential", keeps the false-winner rate at 1 - `confidence`
+        however often this is called while the test runs; "frequentist" (fixed horizon) and
+        "bayesian" (chance to win >= 1 - alpha/2) keep it at one look only. `metric` analyses
+        another metric of the same test instead. `guardrails` are analysed with the same
+        engine (skipping the target and metrics with no values) and a winner significantly
+        worse on one is flagged. Results buffered by this store object are flushed first. See
         `ABTestResult` for how `confidence_level` is defined for each engine.
         """
         info = self.get_test(store, test_name)
         eng = check_engine(engine)
         conf = StatsConfig(confidence=confidence).confidence
         target = info.config.metric if metric is None else get_metric(metric, "metric")
+        if isinstance(guardrails, str):
+            guardrails = (guardrails,)
+        checks = [get_metric(g, "guardrails") for g in guardrails]
         for table in ("executions", "ab_assignments"):
             store.default_writer(table).flush()
-        arms = load_arms(store, test_name, target, info.created_at.date())
-        return analyze(info, arms, eng, conf, info.days_running(self._clock()), target)
+        guards: dict[str, ABTestResult] = {}
+        for g in checks:
+            if g.column == target.column or g.name in guards:
+                continue
+            res = self._analyze(store, info, g, eng, conf, None)
+            if "no_data" not in res.flags:
+                guards[g.name] = res
+        return self._analyze(store, info, target, eng, conf, guards)
+
+    def _analyze(
+        self,
+        store: ParquetStore,
+        info: ABTestInfo,
+        metric: Metric,
+        engine: Engine,
+        conf: float,
+        guards: dict[str, ABTestResult] | None,
+    ) -> ABTestResult:
+        skewed = metric.lower_is_better and metric.name in SKEW_METRICS
+        arms = load_arms(
+            store,
+            info.test_name,
+            metric,
+            info.created_at.date(),
+            planned=info.config.min_sample_size,
+            skewed=skewed,
+        )
+        days = info.days_running(self._clock())
+        return analyze(info, arms, engine, conf, days, metric, guards)
 
 
 _default: ABTestManager | None = None
