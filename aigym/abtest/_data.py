@@ -30,10 +30,10 @@ VARIANTS = ("a", "b")
 class ArmData:
     """What the analysis needs per variant: results, units, stats and assigned units.
 
-    `horizon`: the same statistics over only the first `planned` units of each variant (by
-    first result), once both have that many: a fixed data set however often the test is
-    looked at. `log_stats` / `log_horizon`: statistics of log(value), set for the skew-robust
-    analysis of cost and latency when every value is positive.
+    `horizon`: the same statistics over the units that arrived until both variants had
+    `planned` units (by first result): a fixed data set however often the test is looked at.
+    `log_stats` / `log_horizon`: statistics of log(value), set for the skew-robust analysis
+    of cost and latency when every value is positive.
     """
 
     results: Mapping[str, int]
@@ -172,16 +172,26 @@ def _arm_stats(frame: pl.LazyFrame, metric: Metric, per_unit: bool) -> dict[str,
 
 
 def _first_units(frame: pl.LazyFrame, planned: int) -> pl.LazyFrame:
-    """Rows of the first `planned` units of each variant, ordered by each unit's first result."""
+    """Rows of the units that arrived until both variants had `planned` units.
+
+    Each unit is placed at its first result; the cut is where the slower variant got its
+    `planned`-th unit. The cut depends on counts, not on values, so the test on these units
+    is a fixed-design test, and the set no longer changes however often it is re-read.
+    """
     first = (
         frame.group_by("ab_variant", "_unit")
         .agg(pl.col("timestamp").min().alias("_first"))
-        .sort("_first", "_unit")
-        .with_columns(pl.int_range(pl.len()).over("ab_variant").alias("_rank"))
-        .filter(pl.col("_rank") < planned)
-        .select("ab_variant", "_unit")
+        .sort("_first", "_unit")  # ties (one clock tick) in id order: ids are time-ordered
+        .with_row_index("_i")
+        .with_columns(
+            (pl.col("ab_variant") == "a").cum_sum().alias("_na"),
+            (pl.col("ab_variant") == "b").cum_sum().alias("_nb"),
+        )
     )
-    return frame.join(first, on=["ab_variant", "_unit"], how="semi")
+    reached = (pl.col("_na") >= planned) & (pl.col("_nb") >= planned)
+    cut = first.filter(reached).select(pl.col("_i").min().alias("_cut"))
+    keep = first.join(cut, how="cross").filter(pl.col("_i") <= pl.col("_cut"))
+    return frame.join(keep.select("ab_variant", "_unit"), on=["ab_variant", "_unit"], how="semi")
 
 
 def _extended(

@@ -196,7 +196,7 @@ def _sequential(
     leader, level = _frequentist_leader(res, cfg)
     if by_fix and fix is not None:
         rule = (
-            f"fixed horizon: {fix.method} on the first {planned:,} units per variant at "
+            f"fixed horizon: {fix.method} on the units up to {planned:,} per variant at "
             f"alpha = {a_fix:.3g} (its share of {alpha:g})"
         )
     elif by_seq:
