@@ -9,6 +9,7 @@ another process is seen within that time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -119,9 +120,11 @@ class ABTestManager:
     def create_test(self, store: ParquetStore, config: ABTestConfig) -> str:
         """Persist a new test and return its id; model ids are resolved by the registry.
 
-        Raises `ABTestError` if the name was ever used in this store (names stay reserved, so
-        results of two tests never mix) and `UnknownModelError` for a model the registry
-        does not know.
+        Re-running it with the same config (a notebook cell run twice) returns the existing
+        test's id and writes nothing. Raises `ABTestError` if the name was used in this
+        store with a different config (names stay reserved, so results of two tests never
+        mix; the message lists what differs) and `UnknownModelError` for a model the
+        registry does not know.
         """
         if not isinstance(config, ABTestConfig):
             raise ValidationError("config", config, "pass an ABTestConfig(...)")
@@ -135,23 +138,40 @@ class ABTestManager:
             max_duration_days=config.max_duration_days,
             target_metric=config.target_metric,
         )
-        self._refuse_existing(store, config.test_name)
+        same = self._existing(store, resolved)
+        if same is not None:
+            return same
         now = self._clock()
         info = ABTestInfo(new_id(now), resolved, now)
         store.append("ab_tests", [event_row(info, "created", now)])
         winner = self._tests(store, refresh=True)[config.test_name]
         if winner.test_id != info.test_id:  # another process created the same name first
-            self._refuse_existing(store, config.test_name)
+            same = self._existing(store, resolved)
+            if same is not None:
+                return same
         return info.test_id
 
-    def _refuse_existing(self, store: ParquetStore, name: str) -> None:
-        existing = self._tests(store, refresh=True).get(name)
-        if existing is not None:
-            raise ABTestError(
-                f"an A/B test named {name!r} already exists in this store ({existing.status}, "
-                f"created {existing.created_at:%Y-%m-%d %H:%M} UTC). Pick a new name, e.g. "
-                f"{name + '_v2'!r}: names stay reserved so results of two tests never mix."
-            )
+    def _existing(self, store: ParquetStore, config: ABTestConfig) -> str | None:
+        """The id of a test already stored under this name with this config, else None;
+        `ABTestError` if the name is taken by a different config."""
+        existing = self._tests(store, refresh=True).get(config.test_name)
+        if existing is None:
+            return None
+        if existing.config == config:
+            return existing.test_id
+        diff = ", ".join(
+            f"{f.name}: stored {getattr(existing.config, f.name)!r}, given "
+            f"{getattr(config, f.name)!r}"
+            for f in dataclasses.fields(config)
+            if getattr(existing.config, f.name) != getattr(config, f.name)
+        )
+        raise ABTestError(
+            f"an A/B test named {config.test_name!r} already exists in this store with a "
+            f"different config ({diff}; {existing.status}, created "
+            f"{existing.created_at:%Y-%m-%d %H:%M} UTC). Pick a new name, e.g. "
+            f"{config.test_name + '_v2'!r}: names stay reserved so results of two tests never "
+            "mix. Re-running create_test with the stored config returns the existing test."
+        )
 
     def stop_test(
         self, store: ParquetStore, test_name: str, reason: str | None = None
