@@ -48,7 +48,7 @@ from aigym.stats._proportions import (
     two_proportion_z,
     wilson_interval,
 )
-from aigym.stats._quantiles import exact_quantile, grouped_quantiles
+from aigym.stats._quantiles import exact_quantile, grouped_quantiles, quantile_difference
 from aigym.stats._ranks import mann_whitney, wilcoxon
 from aigym.stats._ratio import ratio_delta
 from aigym.stats._records import (
@@ -113,6 +113,7 @@ __all__ = [
     "power_means",
     "power_proportions",
     "proportion_stats_by_group",
+    "quantile_difference",
     "ratio_delta",
     "ratio_stats_by_group",
     "sample_ratio_mismatch",
