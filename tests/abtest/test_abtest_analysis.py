@@ -13,7 +13,13 @@ from aigym.abtest import ENGINES, ABTestManager, Engine
 from aigym.abtest._state import unit_hash
 from aigym.abtest._tables import AssignmentRow
 from aigym.records import Feedback, new_id
-from aigym.stats import ProportionStats, RatioStats, bayes_proportions, ratio_delta
+from aigym.stats import (
+    ProportionStats,
+    RatioStats,
+    bayes_proportions,
+    geometric_mean_ratio,
+    ratio_delta,
+)
 from aigym.store import ParquetStore
 
 from .conftest import Clock, config, record, traffic
@@ -331,3 +337,61 @@ def test_the_unit_is_what_was_randomised(
                                       quality_score=float(rng.uniform(50, 90)))  # fmt: skip
     res = manager.analyze_test(store, "direct", "frequentist")
     assert res.unit_level and res.variant_a["sample_size"] == 20 and res.variant_a["results"] == 100
+
+
+def test_bayesian_rule_needs_one_sided_975(
+    manager: ABTestManager, store: ParquetStore, rng: np.random.Generator
+) -> None:
+    """Chance to win 0.95-0.975 no longer names a winner (the old two-sided 10% rule did)."""
+    manager.create_test(store, config(min_sample_size=50))
+    a = _normal(rng, 60, 400)
+    se = math.sqrt(a.var(ddof=1) / a.size + a[:300].var(ddof=1) / 300)
+    b = a[:300] + (1.8 * se - (a[:300].mean() - a.mean()))  # z = 1.8: P(B better) = 0.964
+    record(manager, store, NAME, "a", a)
+    record(manager, store, NAME, "b", b)
+    res = manager.analyze_test(store, NAME, "bayesian", guardrails=())
+    c = res.chance_to_win
+    assert c is not None and 0.95 < c < 0.975
+    assert res.winner == "inconclusive" and "0.975" in res.rule
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    assert c == pytest.approx(float(special.ndtr((b.mean() - a.mean()) / se)), rel=1e-9)
+
+
+def test_guardrail_flags_a_winner_that_costs_more(
+    manager: ABTestManager, store: ParquetStore, rng: np.random.Generator
+) -> None:
+    manager.create_test(store, config(min_sample_size=100))
+    for variant, q, cost in (("a", 70, 0.001), ("b", 76, 0.004)):
+        for v, c in zip(_normal(rng, q, 150), rng.lognormal(math.log(cost), 0.4, 150), strict=True):
+            manager.record_variant_result(store, NAME, variant, quality_score=float(v),
+                                          cost_usd=float(c), latency_ms=900.0)  # fmt: skip
+    res = manager.analyze_test(store, NAME)
+    assert res.engine == "sequential" and res.winner == "b"
+    assert res.rule.startswith("fixed horizon") and "units up to 100" in res.rule
+    assert "guardrail_cost" in res.flags and "Guardrail warning: B" in res.recommendation
+    cost = res.guardrails["cost"]
+    assert cost.winner == "a" and cost.analysis == "log" and cost.effect > 2.0  # ~4x dearer
+    assert "latency" in res.guardrails and res.guardrails["latency"].winner == "inconclusive"
+    quiet = manager.analyze_test(store, NAME, guardrails=())
+    assert quiet.winner == "b" and not quiet.guardrails and "guardrail_cost" not in quiet.flags
+
+
+def test_skewed_cost_uses_the_log_scale_and_says_so(
+    manager: ABTestManager, store: ParquetStore, rng: np.random.Generator
+) -> None:
+    manager.create_test(store, config(target_metric="cost", min_sample_size=50,
+                                      traffic_split=0.1))  # fmt: skip
+    a, b = rng.lognormal(-6, 1.0, 450), rng.lognormal(-6, 1.0, 60)
+    record(manager, store, NAME, "a", a, "cost_usd")
+    record(manager, store, NAME, "b", b, "cost_usd")
+    res = manager.analyze_test(store, NAME, "frequentist")
+    ref = geometric_mean_ratio(a, b)
+    assert res.analysis == "log" and res.method == "log_welch_t_absolute"
+    assert res.effect == pytest.approx(ref.effect, rel=1e-9)
+    np.testing.assert_allclose(res.interval, ref.interval, rtol=1e-9)
+    assert res.p_value == pytest.approx(ref.p_value, rel=1e-9)
+    assert res.variant_a["mean"] == pytest.approx(a.mean())  # summaries stay arithmetic
+    # a zero cost (a free local model) cannot be logged: back to means, named as such
+    record(manager, store, NAME, "b", [0.0], "cost_usd")
+    res0 = manager.analyze_test(store, NAME, "frequentist")
+    assert res0.analysis == "mean" and res0.method == "welch_t_absolute"
