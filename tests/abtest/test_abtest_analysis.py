@@ -10,6 +10,8 @@ from scipy import special, stats
 from statsmodels.stats import proportion as sm_proportion
 
 from aigym.abtest import ENGINES, ABTestManager, Engine
+from aigym.abtest._analysis import analyze
+from aigym.abtest._data import ArmData
 from aigym.abtest._state import unit_hash
 from aigym.abtest._tables import AssignmentRow
 from aigym.records import Feedback, new_id
@@ -257,6 +259,7 @@ def test_units_with_several_results_are_analysed_per_unit(
     sums: dict[str, list[float]] = {"a": [], "b": []}
     counts: dict[str, list[float]] = {"a": [], "b": []}
     values: dict[str, list[float]] = {"a": [], "b": []}
+    per_unit: dict[str, tuple[str, float, float]] = {}
     for i in range(400):
         unit = f"user-{i}"
         variant, _ = manager.assign_variant(store, NAME, unit_id=unit)
@@ -269,6 +272,7 @@ def test_units_with_several_results_are_analysed_per_unit(
         sums[variant].append(float(got.sum()))
         counts[variant].append(float(k))
         values[variant].extend(got.tolist())
+        per_unit[unit] = (variant, float(got.sum()), float(k))
     res = manager.analyze_test(store, NAME, "frequentist")
     assert res.unit_level and res.method == "ratio_delta_absolute"
     ref = ratio_delta(RatioStats.from_values(sums["a"], counts["a"]),
@@ -284,6 +288,24 @@ def test_units_with_several_results_are_analysed_per_unit(
     assert bayes.chance_to_win == pytest.approx(
         float(special.ndtr(ref.effect / ref.standard_error))
     )
+    # the default engine: mSPRT with delta-method errors on units, and the planned-sample
+    # test on the units up to 50 per variant (one clock tick here: ties go in unit-id order)
+    seq = manager.analyze_test(store, NAME, guardrails=())
+    first: dict[str, list[tuple[float, float]]] = {"a": [], "b": []}
+    for unit in sorted(per_unit):
+        if min(len(first["a"]), len(first["b"])) >= 50:
+            break
+        variant, total, k = per_unit[unit]
+        first[variant].append((total, k))
+    horizon = {v: RatioStats.from_values(*zip(*first[v], strict=True)) for v in "ab"}
+    full = {v: RatioStats.from_values(sums[v], counts[v]) for v in "ab"}
+    units = {v: len(sums[v]) for v in "ab"}
+    arms = ArmData(units, units, full, units, True, horizon)
+    info = manager.get_test(store, NAME)
+    ref_seq = analyze(info, arms, "sequential", 0.95, seq.days_running)
+    assert seq.method.startswith("sequential(") and seq.rule == ref_seq.rule
+    assert seq.p_value == pytest.approx(ref_seq.p_value, rel=1e-9)
+    np.testing.assert_allclose(seq.interval, ref_seq.interval, rtol=1e-9)
 
 
 def test_a_guardrail_metric_of_the_same_test(
