@@ -16,16 +16,18 @@ the metric (lower for cost and latency). `compare_models` compares two or more m
 bake-off data already in the store, paired on shared prompts when there are any.
 """
 
-from aigym.abtest._analysis import ENGINES, ABTestResult, Engine, Winner
+from aigym.abtest._analysis import ABTestResult
 from aigym.abtest._compare import Method, ModelComparison, ModelComparisonRow, compare_models
 from aigym.abtest._config import METRICS, ABTestConfig, Metric, MetricKind, get_metric
 from aigym.abtest._manager import ABTestManager, get_ab_test_manager
+from aigym.abtest._rules import DEFAULT_ENGINE, ENGINES, Engine, Winner
 from aigym.abtest._state import ABTestInfo
 from aigym.abtest._tables import AB_ASSIGNMENTS, AB_TESTS
 
 __all__ = [
     "AB_ASSIGNMENTS",
     "AB_TESTS",
+    "DEFAULT_ENGINE",
     "ENGINES",
     "METRICS",
     "ABTestConfig",

@@ -1,32 +1,33 @@
 """From per-variant statistics to a winner, a confidence level and a plain-language advice.
 
-Decision rules (both engines): a winner is called only when each variant has at least
-`min_sample_size` units with a result, the sample-ratio check passes and neither variant lost
-results more often than the other; then
+A winner is called only when the sample-ratio check passes and neither variant lost results
+more often than the other, and (except for an early stop by the always-valid interval of the
+sequential engine) when each variant has `min_sample_size` units with a result. The engines'
+decision rules are in `aigym.abtest._rules`:
 
-- engine "frequentist": the two-sided p-value of B - A is below 1 - confidence (Welch t for
-  means, two-proportion z for rates or Fisher's exact test when an arm has fewer than 5
-  successes or failures, the delta method when results were aggregated to units), and the
-  sign of the effect says which variant is better. `confidence_level` = 100 * (1 - p).
-- engine "bayesian": P(B better) is at least `confidence` (B wins) or at most
-  1 - confidence (A wins). The posterior is Gaussian on B - A with a flat prior for means and
-  unit-level ratios, and Beta-Binomial with uniform priors for rates (Gaussian once every arm
-  has 10,000 successes and failures: the two then agree to about 1e-5, and the exact sum
-  gets slow). `confidence_level` = 100 * max(P(B better), P(A better)): the chance that the
-  variant ahead is really the better one.
+- "sequential" (default): holds the false-winner rate at 1 - confidence however often the test
+  is looked at; `confidence_level` = 100 * (1 - p) with p the rule's always-valid p-value.
+- "frequentist": fixed-horizon test on all data, valid at one look; `confidence_level` =
+  100 * (1 - p).
+- "bayesian": chance to win at least 1 - alpha/2 for either variant, valid at one look;
+  `confidence_level` = 100 * max(P(B better), P(A better)), the posterior chance that the
+  variant ahead is the better one.
 
 "Better" follows the metric: lower is better for cost, latency and token counts, and effects
-are always B - A.
+are always B - A. Cost and latency are compared as the ratio of geometric means (log scale)
+when every value is positive: effect and interval are then GM(B) / GM(A) - 1.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from aigym.abtest._config import ABTestConfig, Metric
-from aigym.abtest._data import ArmData, ArmStats
+from aigym.abtest._config import ABTestConfig, Metric, get_metric
+from aigym.abtest._data import ArmData
+from aigym.abtest._rules import SKEW_METRICS, Engine, Outcome, Winner, decide
 from aigym.abtest._state import ABTestInfo
 from aigym.errors import ValidationError
 from aigym.stats import (
@@ -38,26 +39,17 @@ from aigym.stats import (
     SampleStats,
     SrmResult,
     StatsConfig,
-    bayes_means,
-    bayes_proportions,
     fisher_exact,
     format_interval,
     format_p_value,
     gaussian_posterior,
     mean_interval,
-    ratio_delta,
     sample_ratio_mismatch,
     sample_size_means,
     sample_size_proportions,
     two_proportion_z,
-    welch_t,
     wilson_interval,
 )
-
-Engine = Literal["bayesian", "frequentist"]
-Winner = Literal["a", "b", "inconclusive"]
-ENGINES: tuple[Engine, ...] = ("bayesian", "frequentist")
-_EXACT_BELOW = 10_000  # Beta-Binomial below this many successes/failures; Gaussian above
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +57,10 @@ class ABTestResult:
     """The analysis of one test: winner, confidence, effect B - A and advice.
 
     `winner` is "a", "b" or "inconclusive". `confidence_level` is in percent: 100 * (1 - p)
-    for the frequentist engine, 100 * P(the variant ahead is better) for the Bayesian one
-    (NaN when nothing could be computed). `p_value` is set by the frequentist engine only and
-    `chance_to_win` (P(B better than A)) by the Bayesian one. `effect` and `interval` are
+    for the sequential and frequentist engines (p the rule's p-value), 100 * P(the variant
+    ahead is better) for the Bayesian one (NaN when nothing could be computed). `p_value` is
+    set by the sequential and frequentist engines and `chance_to_win` (P(B better than A))
+    by the Bayesian one. `effect` and `interval` are
     B - A in the metric's units (the interval is a confidence or credible interval at
     `confidence`); `lift` is (B - A) / |A|. `variant_a` / `variant_b` hold `model_id`,
     `sample_size` (units with a result), `results`, `assigned_units`, `mean` and `interval`.
@@ -75,7 +68,12 @@ class ABTestResult:
     the share of assigned units that came back with a result differs between variants (one
     model failing or timing out more often). Either at p < 0.001 blocks a winner.
     `flags` lists what held a decision back or needs action: "no_data", "srm",
-    "missing_results", "min_sample_size", "max_duration".
+    "missing_results", "min_sample_size", "max_duration", and "guardrail_<metric>" when the
+    winner is significantly worse on a guardrail (cost, latency).
+    `rule` says which rule decided (or that none did yet); `analysis` is "log" when cost or
+    latency were compared as the ratio of geometric means (then `effect`, `interval` and
+    `lift` are GM(B) / GM(A) - 1), else "mean". `guardrails` holds the same analysis of
+    cost and latency for a test that targets another metric.
     """
 
     test_name: str
@@ -101,14 +99,9 @@ class ABTestResult:
     flags: tuple[str, ...]
     recommendation: str
     details: FrequentistResult | BayesianResult | None = None
-
-
-def check_engine(engine: object) -> Engine:
-    """ "bayesian" or "frequentist"."""
-    for e in ENGINES:
-        if engine == e:
-            return e
-    raise ValidationError("engine", engine, "use 'bayesian' or 'frequentist'")
+    rule: str = ""
+    analysis: Literal["mean", "log"] = "mean"
+    guardrails: Mapping[str, ABTestResult] = field(default_factory=dict)
 
 
 def _arm_summary(config: ABTestConfig, arms: ArmData, variant: str, conf: float) -> dict[str, Any]:
@@ -133,55 +126,6 @@ def _arm_summary(config: ABTestConfig, arms: ArmData, variant: str, conf: float)
         "mean": mean,
         "interval": interval,
     }
-
-
-def _run(
-    a: ArmStats, b: ArmStats, engine: Engine, cfg: StatsConfig
-) -> FrequentistResult | BayesianResult:
-    if isinstance(a, ProportionStats) and isinstance(b, ProportionStats):
-        if engine == "bayesian":
-            if min(a.successes, a.failures, b.successes, b.failures) >= _EXACT_BELOW:
-                return bayes_means(a.to_sample_stats(), b.to_sample_stats(), cfg)
-            return bayes_proportions(a, b, cfg)
-        z = two_proportion_z(a, b, cfg)
-        return fisher_exact(a, b, cfg) if z.status == "small_sample" else z
-    if isinstance(a, RatioStats) and isinstance(b, RatioStats):
-        freq = ratio_delta(a, b, cfg)
-        if engine == "frequentist":
-            return freq
-        if freq.status != "ok":
-            nan = math.nan
-            return BayesianResult(
-                "gaussian", freq.status, freq.baseline, freq.treatment, nan, (nan, nan), nan,
-                nan, nan, nan, "absolute", cfg.confidence, cfg.direction,
-            )  # fmt: skip
-        return gaussian_posterior(
-            freq.effect, freq.standard_error, cfg, baseline=freq.baseline, treatment=freq.treatment
-        )
-    assert isinstance(a, SampleStats) and isinstance(b, SampleStats)
-    return bayes_means(a, b, cfg) if engine == "bayesian" else welch_t(a, b, cfg)
-
-
-def _leader(res: FrequentistResult | BayesianResult | None, conf: float) -> tuple[Winner, float]:
-    """(the variant the data favour, or "inconclusive"; confidence level in percent)."""
-    if res is None:
-        return "inconclusive", math.nan
-    if isinstance(res, BayesianResult):
-        c = res.chance_to_win
-        if math.isnan(c):
-            return "inconclusive", math.nan
-        level = 100.0 * max(c, 1.0 - c)
-        if c >= conf:
-            return "b", level
-        return ("a", level) if c <= 1.0 - conf else ("inconclusive", level)
-    p = res.p_value
-    if math.isnan(p):
-        return "inconclusive", math.nan
-    level = 100.0 * (1.0 - p)
-    if p >= 1.0 - conf or res.effect == 0:
-        return "inconclusive", level
-    b_better = res.effect > 0 if res.direction == "higher_is_better" else res.effect < 0
-    return ("b" if b_better else "a"), level
 
 
 def _amount(metric: Metric, x: float) -> str:
@@ -286,14 +230,33 @@ def _missing_results(arms: ArmData, cfg: StatsConfig) -> FrequentistResult | Non
     return fisher_exact(a, b, cfg) if z.status == "small_sample" else z
 
 
-def _optimises(metric: Metric) -> str:
-    if metric.lower_is_better and metric.name in ("cost", "cost_usd", "latency", "latency_ms"):
-        what = "total spend" if metric.column == "cost_usd" else "average wait"
+def _optimises(metric: Metric, log: bool) -> str:
+    if log:
+        return (
+            " This compares a typical request (the ratio of geometric means, robust to the "
+            "skew of cost and latency); for total spend read the variants' means."
+        )
+    if metric.lower_is_better and metric.name in SKEW_METRICS:
+        what = "total spend" if metric.column.endswith("cost_usd") else "average wait"
         return (
             f" This optimises the mean ({what}); for a typical request compare medians with "
             "compare_models(..., method='rank')."
         )
     return ""
+
+
+def _size(metric: Metric, res: Any) -> str:
+    """How big an effect is, in the metric's units or as a % of A's geometric mean."""
+    if res.scale == "relative":
+        return f"{100 * abs(res.effect):.3g}%"
+    return _amount(metric, res.effect)
+
+
+def _span(metric: Metric, res: Any) -> str:
+    if res.scale == "relative":
+        low, high = res.interval
+        return format_interval((100 * low, 100 * high)) + " %"
+    return _interval(metric, res.interval)
 
 
 def _verdict(
@@ -309,10 +272,12 @@ def _verdict(
         up = "higher" if res.effect > 0 else "lower"
         model = config.model_of(winner)
         verb = "Roll out B" if winner == "b" else "Keep A"
+        log = res.scale == "relative"
+        what = f"typical {metric.name} (geometric mean)" if log else metric.label
         return (
-            f"{verb} ({model}): B's {metric.label} is "
-            f"{_amount(metric, res.effect)} {up} than A's (B - A, {100 * conf:g}% interval "
-            f"{_interval(metric, res.interval)}; {_evidence(res, level)})." + _optimises(metric)
+            f"{verb} ({model}): B's {what} is {_size(metric, res)} {up} than A's "
+            f"({'GM(B) / GM(A) - 1' if log else 'B - A'}, {100 * conf:g}% interval "
+            f"{_span(metric, res)}; {_evidence(res, level)})." + _optimises(metric, log)
         )
     if res is not None and res.status == "zero_variance":
         if res.baseline == res.treatment:
@@ -329,12 +294,40 @@ def _verdict(
             f"No difference can be estimated from these results ({getattr(res, 'status', '')}): "
             "both variants need at least two units with varying values."
         )
+    if res.scale == "relative":
+        return (
+            f"Inconclusive: no clear difference in the typical {metric.name} (GM(B) / GM(A) - 1 "
+            f"= {'-' if res.effect < 0 else ''}{_size(metric, res)}, {100 * conf:g}% interval "
+            f"{_span(metric, res)}; {_evidence(res, level)}). Keep A (the control) unless B "
+            "is better on something else."
+        )
     return (
         f"Inconclusive: no clear difference in {metric.label} (B - A = "
         f"{'-' if res.effect < 0 else ''}{_amount(metric, res.effect)}, {100 * conf:g}% interval "
         f"{_interval(metric, res.interval)}; {_evidence(res, level)}). Keep A (the "
         "control) unless B is better on something else." + _units_for_power(config, arms, res, conf)
     )
+
+
+def _guardrail_text(winner: Winner, guards: Mapping[str, ABTestResult]) -> tuple[list[str], str]:
+    """Flags and a warning for guardrails on which the winner is significantly worse."""
+    if winner not in ("a", "b"):
+        return [], ""
+    loser = "a" if winner == "b" else "b"
+    worse = [g for g in guards.values() if g.winner == loser]
+    if not worse:
+        return [], ""
+    parts = []
+    for g in worse:
+        res = g.details
+        size = _size(get_metric(g.metric), res) if res is not None else "?"
+        parts.append(f"{g.metric} ({size} {'higher' if g.effect > 0 else 'lower'}, {g.rule})")
+    text = (
+        f" Guardrail warning: {winner.upper()} is significantly worse on "
+        + "; ".join(parts)
+        + ". Weigh that cost before acting on this winner."
+    )
+    return [f"guardrail_{g.metric}" for g in worse], text
 
 
 def analyze(
@@ -344,11 +337,13 @@ def analyze(
     confidence: float,
     days_running: float,
     metric: Metric | None = None,
+    guardrails: Mapping[str, ABTestResult] | None = None,
 ) -> ABTestResult:
     """Decide, and explain the decision, from a test's per-variant statistics.
 
     `metric` defaults to the test's target; another metric (a guardrail such as cost on a
-    quality test) is analysed with the same guards.
+    quality test) is analysed with the same guards. `guardrails` (analyses of other metrics
+    of the same test) flag a winner that is significantly worse on one of them.
     """
     config = info.config
     metric = config.metric if metric is None else metric
@@ -361,8 +356,10 @@ def analyze(
     missing = _missing_results(arms, StatsConfig(confidence=1.0 - srm.threshold))
     a, b = arms.stats.get("a"), arms.stats.get("b")
     enough = a is not None and b is not None and a.n >= 2 and b.n >= 2
-    res = _run(a, b, engine, cfg) if a is not None and b is not None and enough else None
-    leader, level = _leader(res, confidence)
+    out: Outcome = decide(
+        arms, engine, cfg, planned=config.min_sample_size, traffic_split=config.traffic_split
+    )
+    res, leader, level = out.result, out.leader, out.level
     flags: list[str] = []
     if not enough:
         flags.append("no_data")
@@ -370,21 +367,32 @@ def analyze(
         flags.append("srm")
     if missing is not None and missing.significant:
         flags.append("missing_results")
-    if min(arms.units.values()) < config.min_sample_size:
+    short = min(arms.units.values()) < config.min_sample_size
+    if short:
         flags.append("min_sample_size")
     over = days_running > config.max_duration_days
     if over:
         flags.append("max_duration")
-    blocked = {"no_data", "srm", "missing_results", "min_sample_size"} & set(flags)
+    blocked = {"no_data", "srm", "missing_results"} & set(flags)
+    if short and not (out.early and leader != "inconclusive"):
+        blocked.add("min_sample_size")
     winner: Winner = "inconclusive" if blocked else leader
+    guards = dict(guardrails or {})
+    guard_flags, guard_text = _guardrail_text(winner, guards)
+    flags.extend(guard_flags)
     if srm.mismatch:
         text = _srm_text(srm, config, counted)
     elif missing is not None and missing.significant:
         text = _missing_text(missing)
-    elif "min_sample_size" in flags:
+    elif "min_sample_size" in blocked:
         text = _extra_units(config, arms)
     else:
-        text = _verdict(config, metric, winner, res, level, confidence, arms)
+        text = _verdict(config, metric, winner, res, level, confidence, arms) + guard_text
+    if winner != "inconclusive" and out.early:
+        text += (
+            " Decided early by the always-valid interval, before min_sample_size units per "
+            "variant: it holds however often the test is looked at."
+        )
     if over:
         then = {
             "b": " and roll out B.",
@@ -398,6 +406,8 @@ def analyze(
         )
     effect = res.effect if res is not None else math.nan
     base = res.baseline if res is not None else math.nan
+    log = res is not None and res.scale == "relative" and arms.log_stats is not None
+    lift = effect if log else effect / abs(base) if base and math.isfinite(base) else math.nan
     return ABTestResult(
         test_name=config.test_name,
         status=info.status,
@@ -410,7 +420,7 @@ def analyze(
         chance_to_win=res.chance_to_win if isinstance(res, BayesianResult) else None,
         effect=effect,
         interval=res.interval if res is not None else (math.nan, math.nan),
-        lift=effect / abs(base) if base and math.isfinite(base) else math.nan,
+        lift=lift,
         confidence=confidence,
         method=res.method if res is not None else "none",
         variant_a=_arm_summary(config, arms, "a", confidence),
@@ -422,4 +432,7 @@ def analyze(
         flags=tuple(flags),
         recommendation=text,
         details=res,
+        rule=out.rule,
+        analysis="log" if log else "mean",
+        guardrails=guards,
     )

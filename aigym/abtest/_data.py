@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -31,13 +31,22 @@ _UNIT = pl.coalesce(*_UNIT_COLUMNS)
 
 @dataclass(frozen=True, slots=True)
 class ArmData:
-    """What the analysis needs per variant: results, units, stats and assigned units."""
+    """What the analysis needs per variant: results, units, stats and assigned units.
+
+    `horizon`: the same statistics over the units that arrived until both variants had
+    `planned` units (by first result): a fixed data set however often the test is looked at.
+    `log_stats` / `log_horizon`: statistics of log(value), set for the skew-robust analysis
+    of cost and latency when every value is positive.
+    """
 
     results: Mapping[str, int]
     units: Mapping[str, int]
     stats: Mapping[str, ArmStats]
     assigned: Mapping[str, int]
     unit_level: bool
+    horizon: Mapping[str, ArmStats] | None = None
+    log_stats: Mapping[str, ArmStats] | None = None
+    log_horizon: Mapping[str, ArmStats] | None = None
 
 
 def window(store: ParquetStore, table: str, since: dt.date) -> dt.date | None:
@@ -95,8 +104,19 @@ def unit_stats(
     return dict(ratios)
 
 
-def load_arms(store: ParquetStore, test_name: str, metric: Metric, since: dt.date) -> ArmData:
+def load_arms(
+    store: ParquetStore,
+    test_name: str,
+    metric: Metric,
+    since: dt.date,
+    *,
+    planned: int | None = None,
+    skewed: bool = False,
+) -> ArmData:
     """Sufficient statistics per variant and distinct assigned units.
+
+    `planned`: also compute the statistics of the first `planned` units per variant once both
+    have them; `skewed`: also compute log-scale statistics (when every value is positive).
 
     One parallel collect of the metric aggregation and the assignment-log count; a second
     pass per unit only when units were randomised by caller-given ids (or, without an
@@ -133,4 +153,77 @@ def load_arms(store: ParquetStore, test_name: str, metric: Metric, since: dt.dat
         }
     unit_level = any(isinstance(s, RatioStats) for s in stats.values())
     units = {v: stats[v].n if v in stats else 0 for v in VARIANTS}
-    return ArmData(results, units, stats, {v: assigned.get(v, 0) for v in VARIANTS}, unit_level)
+    arms = ArmData(results, units, stats, {v: assigned.get(v, 0) for v in VARIANTS}, unit_level)
+    return _extended(arms, store, test_name, metric, start, per_unit, planned, skewed)
+
+
+def _arm_stats(frame: pl.LazyFrame, metric: Metric, per_unit: bool) -> dict[str, ArmStats]:
+    """Per-variant statistics of `value` (per unit when units carry several results)."""
+    if per_unit:
+        return unit_stats(frame, pl.col("_unit"), metric)
+    value = pl.col("value")
+    rows = (
+        frame.group_by("ab_variant")
+        .agg(pl.len().alias("n"), value.sum().alias("sum"), (value * value).sum().alias("sq"))
+        .collect()
+    )
+    return {
+        str(r["ab_variant"]): _simple(metric, int(r["n"]), float(r["sum"]), float(r["sq"]))
+        for r in rows.iter_rows(named=True)
+        if r["ab_variant"] in VARIANTS
+    }
+
+
+def _first_units(frame: pl.LazyFrame, planned: int) -> pl.LazyFrame:
+    """Rows of the units that arrived until both variants had `planned` units.
+
+    Each unit is placed at its first result; the cut is where the slower variant got its
+    `planned`-th unit. The cut depends on counts, not on values, so the test on these units
+    is a fixed-design test, and the set no longer changes however often it is re-read.
+    """
+    first = (
+        frame.group_by("ab_variant", "_unit")
+        .agg(pl.col("timestamp").min().alias("_first"))
+        .sort("_first", "_unit")  # ties (one clock tick) in id order: ids are time-ordered
+        .with_row_index("_i")
+        .with_columns(
+            (pl.col("ab_variant") == "a").cum_sum().alias("_na"),
+            (pl.col("ab_variant") == "b").cum_sum().alias("_nb"),
+        )
+    )
+    reached = (pl.col("_na") >= planned) & (pl.col("_nb") >= planned)
+    cut = first.filter(reached).select(pl.col("_i").min().alias("_cut"))
+    keep = first.join(cut, how="cross").filter(pl.col("_i") <= pl.col("_cut"))
+    return frame.join(keep.select("ab_variant", "_unit"), on=["ab_variant", "_unit"], how="semi")
+
+
+def _extended(
+    arms: ArmData,
+    store: ParquetStore,
+    test_name: str,
+    metric: Metric,
+    start: dt.date | None,
+    per_unit: bool,
+    planned: int | None,
+    skewed: bool,
+) -> ArmData:
+    """Add the planned-sample (`horizon`) and log-scale statistics the decision rules use."""
+    reach = planned is not None and min(arms.units.values()) >= planned
+    if not reach and not skewed:
+        return arms
+    unit = pl.coalesce("request_key", "execution_id") if per_unit else pl.col("execution_id")
+    frame = (
+        metric_frame(store, test_name, metric, start, ("request_key", "execution_id", "timestamp"))
+        .filter(pl.col("ab_variant").is_in(VARIANTS))
+        .with_columns(unit.alias("_unit"))
+        .select("ab_variant", "_unit", "timestamp", "value")
+    )
+    first = _first_units(frame, planned) if reach and planned is not None else None
+    horizon = _arm_stats(first, metric, per_unit) if first is not None else None
+    log_stats = log_horizon = None
+    if skewed and frame.select((pl.col("value") <= 0).any()).collect().item() is False:
+        logs = frame.with_columns(pl.col("value").log())
+        log_stats = _arm_stats(logs, metric, per_unit)
+        if first is not None:
+            log_horizon = _arm_stats(first.with_columns(pl.col("value").log()), metric, per_unit)
+    return replace(arms, horizon=horizon, log_stats=log_stats, log_horizon=log_horizon)

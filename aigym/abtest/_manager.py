@@ -9,15 +9,17 @@ another process is seen within that time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from aigym.abtest._analysis import ABTestResult, Engine, analyze, check_engine
-from aigym.abtest._config import ABTestConfig, get_metric
+from aigym.abtest._analysis import ABTestResult, analyze
+from aigym.abtest._config import ABTestConfig, Metric, get_metric
 from aigym.abtest._data import load_arms
+from aigym.abtest._rules import DEFAULT_ENGINE, SKEW_METRICS, Engine, check_engine
 from aigym.abtest._state import ABTestInfo, event_row, load_tests, unit_hash, variant_for
 from aigym.abtest._tables import AssignmentRow
 from aigym.errors import ABTestError, ValidationError
@@ -118,9 +120,11 @@ class ABTestManager:
     def create_test(self, store: ParquetStore, config: ABTestConfig) -> str:
         """Persist a new test and return its id; model ids are resolved by the registry.
 
-        Raises `ABTestError` if the name was ever used in this store (names stay reserved, so
-        results of two tests never mix) and `UnknownModelError` for a model the registry
-        does not know.
+        Re-running it with the same config (a notebook cell run twice) returns the existing
+        test's id and writes nothing. Raises `ABTestError` if the name was used in this
+        store with a different config (names stay reserved, so results of two tests never
+        mix; the message lists what differs) and `UnknownModelError` for a model the
+        registry does not know.
         """
         if not isinstance(config, ABTestConfig):
             raise ValidationError("config", config, "pass an ABTestConfig(...)")
@@ -134,23 +138,40 @@ class ABTestManager:
             max_duration_days=config.max_duration_days,
             target_metric=config.target_metric,
         )
-        self._refuse_existing(store, config.test_name)
+        same = self._existing(store, resolved)
+        if same is not None:
+            return same
         now = self._clock()
         info = ABTestInfo(new_id(now), resolved, now)
         store.append("ab_tests", [event_row(info, "created", now)])
         winner = self._tests(store, refresh=True)[config.test_name]
         if winner.test_id != info.test_id:  # another process created the same name first
-            self._refuse_existing(store, config.test_name)
+            same = self._existing(store, resolved)
+            if same is not None:
+                return same
         return info.test_id
 
-    def _refuse_existing(self, store: ParquetStore, name: str) -> None:
-        existing = self._tests(store, refresh=True).get(name)
-        if existing is not None:
-            raise ABTestError(
-                f"an A/B test named {name!r} already exists in this store ({existing.status}, "
-                f"created {existing.created_at:%Y-%m-%d %H:%M} UTC). Pick a new name, e.g. "
-                f"{name + '_v2'!r}: names stay reserved so results of two tests never mix."
-            )
+    def _existing(self, store: ParquetStore, config: ABTestConfig) -> str | None:
+        """The id of a test already stored under this name with this config, else None;
+        `ABTestError` if the name is taken by a different config."""
+        existing = self._tests(store, refresh=True).get(config.test_name)
+        if existing is None:
+            return None
+        if existing.config == config:
+            return existing.test_id
+        diff = ", ".join(
+            f"{f.name}: stored {getattr(existing.config, f.name)!r}, given "
+            f"{getattr(config, f.name)!r}"
+            for f in dataclasses.fields(config)
+            if getattr(existing.config, f.name) != getattr(config, f.name)
+        )
+        raise ABTestError(
+            f"an A/B test named {config.test_name!r} already exists in this store with a "
+            f"different config ({diff}; {existing.status}, created "
+            f"{existing.created_at:%Y-%m-%d %H:%M} UTC). Pick a new name, e.g. "
+            f"{config.test_name + '_v2'!r}: names stay reserved so results of two tests never "
+            "mix. Re-running create_test with the stored config returns the existing test."
+        )
 
     def stop_test(
         self, store: ParquetStore, test_name: str, reason: str | None = None
@@ -257,25 +278,60 @@ class ABTestManager:
         self,
         store: ParquetStore,
         test_name: str,
-        engine: Engine = "bayesian",
+        engine: Engine = DEFAULT_ENGINE,
         *,
         confidence: float = 0.95,
         metric: str | None = None,
+        guardrails: tuple[str, ...] = ("cost", "latency"),
     ) -> ABTestResult:
         """Winner, confidence, effect B - A and a recommendation for the test's target metric.
 
-        `metric` analyses another metric of the same test instead (a guardrail, e.g. "cost"
-        on a quality test). Results buffered by this store object are flushed first. See
+        The default engine, "sequential", keeps the false-winner rate at 1 - `confidence`
+        however often this is called while the test runs; "frequentist" (fixed horizon) and
+        "bayesian" (chance to win >= 1 - alpha/2) keep it at one look only. `metric` analyses
+        another metric of the same test instead. `guardrails` are analysed with the same
+        engine (skipping the target and metrics with no values) and a winner significantly
+        worse on one is flagged. Results buffered by this store object are flushed first. See
         `ABTestResult` for how `confidence_level` is defined for each engine.
         """
         info = self.get_test(store, test_name)
         eng = check_engine(engine)
         conf = StatsConfig(confidence=confidence).confidence
         target = info.config.metric if metric is None else get_metric(metric, "metric")
+        if isinstance(guardrails, str):
+            guardrails = (guardrails,)
+        checks = [get_metric(g, "guardrails") for g in guardrails]
         for table in ("executions", "ab_assignments"):
             store.default_writer(table).flush()
-        arms = load_arms(store, test_name, target, info.created_at.date())
-        return analyze(info, arms, eng, conf, info.days_running(self._clock()), target)
+        guards: dict[str, ABTestResult] = {}
+        for g in checks:
+            if g.column == target.column or g.name in guards:
+                continue
+            res = self._analyze(store, info, g, eng, conf, None)
+            if "no_data" not in res.flags:
+                guards[g.name] = res
+        return self._analyze(store, info, target, eng, conf, guards)
+
+    def _analyze(
+        self,
+        store: ParquetStore,
+        info: ABTestInfo,
+        metric: Metric,
+        engine: Engine,
+        conf: float,
+        guards: dict[str, ABTestResult] | None,
+    ) -> ABTestResult:
+        skewed = metric.lower_is_better and metric.name in SKEW_METRICS
+        arms = load_arms(
+            store,
+            info.test_name,
+            metric,
+            info.created_at.date(),
+            planned=info.config.min_sample_size,
+            skewed=skewed,
+        )
+        days = info.days_running(self._clock())
+        return analyze(info, arms, engine, conf, days, metric, guards)
 
 
 _default: ABTestManager | None = None

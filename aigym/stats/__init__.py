@@ -25,6 +25,8 @@ from aigym.stats._guards import (
     SrmResult,
     adjust_p_values,
     benjamini_hochberg,
+    benjamini_yekutieli,
+    bonferroni,
     holm,
     sample_ratio_mismatch,
 )
@@ -46,7 +48,7 @@ from aigym.stats._proportions import (
     two_proportion_z,
     wilson_interval,
 )
-from aigym.stats._quantiles import exact_quantile, grouped_quantiles
+from aigym.stats._quantiles import exact_quantile, grouped_quantiles, quantile_difference
 from aigym.stats._ranks import mann_whitney, wilcoxon
 from aigym.stats._ratio import ratio_delta
 from aigym.stats._records import (
@@ -60,7 +62,7 @@ from aigym.stats._records import (
     StatsConfig,
     Status,
 )
-from aigym.stats._sequential import sequential_test
+from aigym.stats._sequential import sequential_ratio, sequential_test
 from aigym.stats._sufficient import PairedStats, ProportionStats, RatioStats, SampleStats
 
 __all__ = [
@@ -88,6 +90,8 @@ __all__ = [
     "bayes_means",
     "bayes_proportions",
     "benjamini_hochberg",
+    "benjamini_yekutieli",
+    "bonferroni",
     "compare_arms",
     "exact_quantile",
     "fisher_exact",
@@ -109,12 +113,14 @@ __all__ = [
     "power_means",
     "power_proportions",
     "proportion_stats_by_group",
+    "quantile_difference",
     "ratio_delta",
     "ratio_stats_by_group",
     "sample_ratio_mismatch",
     "sample_size_means",
     "sample_size_proportions",
     "sample_stats_by_group",
+    "sequential_ratio",
     "sequential_test",
     "two_proportion_z",
     "welch_t",

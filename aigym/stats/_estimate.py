@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from aigym.stats import _dist
+from aigym.stats._checks import Alternative
 from aigym.stats._records import (
     NAN_INTERVAL,
     DifferenceType,
@@ -61,6 +62,35 @@ def welch_estimate(a: SampleStats, b: SampleStats, scale: DifferenceType) -> Est
     return Estimate(a.mean, b.mean, effect, se, df, scale, status)
 
 
+def build_result(
+    method: str,
+    est: Estimate,
+    config: StatsConfig,
+    *,
+    interval: tuple[float, float],
+    p_value: float,
+    statistic: float,
+    alternative: Alternative | None = None,
+) -> FrequentistResult:
+    """The one place a `FrequentistResult` is assembled from an `Estimate` and its test."""
+    return FrequentistResult(
+        method=method,
+        status=est.status,
+        baseline=est.baseline,
+        treatment=est.treatment,
+        effect=est.effect,
+        interval=interval,
+        p_value=p_value,
+        statistic=statistic,
+        standard_error=est.standard_error,
+        df=est.df,
+        scale=est.scale,
+        confidence=config.confidence,
+        alternative=config.alternative if alternative is None else alternative,
+        direction=config.direction,
+    )
+
+
 def to_result(method: str, est: Estimate, config: StatsConfig) -> FrequentistResult:
     """Test H0: effect = 0 and build the interval from an `Estimate`."""
     computed = est.status not in ("insufficient_data", "zero_baseline", "zero_variance")
@@ -72,19 +102,4 @@ def to_result(method: str, est: Estimate, config: StatsConfig) -> FrequentistRes
         )
     else:
         stat, p, interval = math.nan, math.nan, NAN_INTERVAL
-    return FrequentistResult(
-        method=method,
-        status=est.status,
-        baseline=est.baseline,
-        treatment=est.treatment,
-        effect=est.effect,
-        interval=interval,
-        p_value=p,
-        statistic=stat,
-        standard_error=est.standard_error,
-        df=est.df,
-        scale=est.scale,
-        confidence=config.confidence,
-        alternative=config.alternative,
-        direction=config.direction,
-    )
+    return build_result(method, est, config, interval=interval, p_value=p, statistic=stat)

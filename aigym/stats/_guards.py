@@ -19,7 +19,7 @@ from aigym.errors import ValidationError
 from aigym.stats._checks import FloatArray, check_count, check_finite, check_probability
 from aigym.stats._records import Status
 
-Correction = Literal["holm", "bh"]
+Correction = Literal["holm", "bh", "bonferroni", "by"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +105,35 @@ def benjamini_hochberg(p_values: Sequence[float]) -> tuple[float, ...]:
     return tuple(float(x) for x in out)
 
 
+def bonferroni(p_values: Sequence[float]) -> tuple[float, ...]:
+    """Bonferroni adjusted p-values: min(1, m * p). Family-wise error under any dependence."""
+    arr = _checked(p_values)
+    m = int(np.count_nonzero(~np.isnan(arr)))
+    return tuple(float(x) for x in np.minimum(1.0, m * arr))
+
+
+def benjamini_yekutieli(p_values: Sequence[float]) -> tuple[float, ...]:
+    """Benjamini-Yekutieli adjusted p-values: BH scaled by sum(1/i), an FDR valid under any
+    dependence between the tests (metrics of one test are correlated)."""
+    arr = _checked(p_values)
+    m = int(np.count_nonzero(~np.isnan(arr)))
+    harmonic = float(np.sum(1.0 / np.arange(1, m + 1))) if m else 1.0
+    bh = np.asarray(benjamini_hochberg(p_values), dtype=np.float64)
+    return tuple(float(x) for x in np.minimum(1.0, harmonic * bh))
+
+
 def adjust_p_values(p_values: Sequence[float], method: Correction = "holm") -> tuple[float, ...]:
-    """Adjust a family of p-values (all metrics x arms of one decision) by Holm or BH."""
+    """Adjust a family of p-values (all metrics x arms of one decision).
+
+    "holm" and "bonferroni" control the family-wise error (no false winner); "bh" and "by"
+    the false discovery rate (BY also under arbitrary dependence). NaN entries are skipped.
+    """
     if method == "holm":
         return holm(p_values)
     if method == "bh":
         return benjamini_hochberg(p_values)
-    raise ValidationError("method", method, "use 'holm' or 'bh'")
+    if method == "bonferroni":
+        return bonferroni(p_values)
+    if method == "by":
+        return benjamini_yekutieli(p_values)
+    raise ValidationError("method", method, "use 'holm', 'bonferroni', 'bh' or 'by'")

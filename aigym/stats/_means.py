@@ -13,7 +13,7 @@ import numpy.typing as npt
 from aigym.errors import ValidationError
 from aigym.stats import _dist
 from aigym.stats._checks import Alternative, as_values, check_finite, check_probability
-from aigym.stats._estimate import to_result, welch_estimate
+from aigym.stats._estimate import Estimate, build_result, to_result, welch_estimate
 from aigym.stats._records import (
     DEFAULT_CONFIG,
     NAN_INTERVAL,
@@ -109,38 +109,22 @@ def geometric_mean_ratio(
     """
     xa, xb = as_values("a_values", a_values), as_values("b_values", b_values)
     if (xa.size and xa.min() <= 0) or (xb.size and xb.min() <= 0):
-        return FrequentistResult(
-            method="geometric_mean_ratio",
-            status="non_positive_values",
-            baseline=math.nan,
-            treatment=math.nan,
-            effect=math.nan,
-            interval=NAN_INTERVAL,
-            p_value=math.nan,
-            statistic=math.nan,
-            standard_error=math.nan,
-            df=math.nan,
-            scale="relative",
-            confidence=config.confidence,
-            alternative=config.alternative,
-            direction=config.direction,
-        )
+        nan = math.nan
+        est = Estimate(nan, nan, nan, nan, nan, "relative", "non_positive_values")
+        return build_result("geometric_mean_ratio", est, config, interval=NAN_INTERVAL,
+                            p_value=nan, statistic=nan)  # fmt: skip
     log_a, log_b = SampleStats.from_values(np.log(xa)), SampleStats.from_values(np.log(xb))
     res = to_result("geometric_mean_ratio", welch_estimate(log_a, log_b, "absolute"), config)
     low, high = res.interval
-    return FrequentistResult(
-        method="geometric_mean_ratio",
-        status=res.status,
+    est = Estimate(
         baseline=math.exp(log_a.mean) if log_a.n else math.nan,
         treatment=math.exp(log_b.mean) if log_b.n else math.nan,
         effect=math.expm1(res.effect) if not math.isnan(res.effect) else math.nan,
-        interval=(math.expm1(low), math.expm1(high)),
-        p_value=res.p_value,
-        statistic=res.statistic,
         standard_error=res.standard_error,
         df=res.df,
         scale="relative",
-        confidence=res.confidence,
-        alternative=res.alternative,
-        direction=res.direction,
+        status=res.status,
     )
+    interval = (math.expm1(low), math.expm1(high))
+    return build_result("geometric_mean_ratio", est, config, interval=interval,
+                        p_value=res.p_value, statistic=res.statistic)  # fmt: skip

@@ -13,7 +13,7 @@ from scipy import special
 
 from aigym.errors import ValidationError
 from aigym.stats import _dist
-from aigym.stats._estimate import Estimate, to_result
+from aigym.stats._estimate import Estimate, build_result, to_result
 from aigym.stats._records import (
     DEFAULT_CONFIG,
     NAN_INTERVAL,
@@ -117,19 +117,5 @@ def mcnemar(
         se_adj = math.sqrt((b_adj + c_adj) - (b_adj - c_adj) ** 2 / n_adj) / n_adj
         interval = _dist.wald_interval((b_adj - c_adj) / n_adj, se_adj, math.inf,
                                        config.confidence, alt)  # fmt: skip
-    return FrequentistResult(
-        method="mcnemar",
-        status=status,
-        baseline=pa,
-        treatment=pb,
-        effect=effect,
-        interval=interval,
-        p_value=p,
-        statistic=stat,
-        standard_error=se,
-        df=math.inf,
-        scale="absolute",
-        confidence=config.confidence,
-        alternative=config.alternative,
-        direction=config.direction,
-    )
+    est = Estimate(pa, pb, effect, se, math.inf, "absolute", status)
+    return build_result("mcnemar", est, config, interval=interval, p_value=p, statistic=stat)

@@ -13,7 +13,7 @@ from scipy import special, stats
 
 from aigym.stats import _dist
 from aigym.stats._checks import Alternative, check_probability
-from aigym.stats._estimate import Estimate, relative, to_result
+from aigym.stats._estimate import Estimate, build_result, relative, to_result
 from aigym.stats._records import (
     DEFAULT_CONFIG,
     NAN_INTERVAL,
@@ -88,11 +88,13 @@ def newcomb_interval(
 def two_proportion_z(
     a: ProportionStats, b: ProportionStats, config: StatsConfig = DEFAULT_CONFIG
 ) -> FrequentistResult:
-    """Two-proportion z-test of pB - pA (pooled variance under H0, as statsmodels' default).
+    """Two-proportion Wald z-test of pB - pA: p-value and interval from one unpooled variance.
 
-    The interval is the unpooled Wald interval (absolute) or the delta-method interval on the
-    relative lift, so near a decision boundary it can disagree with the pooled p-value in the
-    last digit; both are standard and converge as n grows.
+    The standard error sqrt(pA(1-pA)/nA + pB(1-pB)/nB) gives both the p-value and the interval
+    (statsmodels' `test_proportions_2indep(method="wald")` and `confint_proportions_2indep(
+    method="wald")`), so the interval excludes 0 exactly when p < 1 - confidence. On the
+    relative scale both use the delta-method error of (pB - pA) / pA. When that variance is 0
+    (arms at 0% and 100%) the p-value is NaN and the interval is Newcomb's: read `fisher_exact`.
     """
     scale = config.difference_type
     method = f"two_proportion_z_{scale}"
@@ -105,35 +107,23 @@ def two_proportion_z(
         est = Estimate(pa, pb, pb - pa, 0.0, math.inf, scale, "zero_variance")
         return to_result(method, est, config)
     status: Status = "small_sample" if _small(a, b) else "ok"
+    va, vb = pa * (1.0 - pa) / a.n, pb * (1.0 - pb) / b.n
     if scale == "relative":
         if pa == 0:
             est = Estimate(pa, pb, math.nan, math.nan, math.inf, scale, "zero_baseline")
             return to_result(method, est, config)
-        effect, se = relative(pa, pb, a.variance / a.n, b.variance / b.n)
+        effect, se = relative(pa, pb, va, vb)
     else:
-        effect, se = pb - pa, math.sqrt(a.variance / a.n + b.variance / b.n)
-    z = (pb - pa) / math.sqrt(pooled * (1.0 - pooled) * (1.0 / a.n + 1.0 / b.n))
-    p = _dist.p_value(z, math.inf, config.alternative)
+        effect, se = pb - pa, math.sqrt(va + vb)
+    est = Estimate(pa, pb, effect, se, math.inf, scale, status)
     if se > 0:
+        z = effect / se
+        p = _dist.p_value(z, math.inf, config.alternative)
         interval = _dist.wald_interval(effect, se, math.inf, config.confidence, config.alternative)
     else:  # both arms at 0% / 100% on opposite ends: no Wald width, use Newcomb
+        z, p = math.nan, math.nan
         interval = _one_sided(_newcomb(a, b, config.confidence), config.alternative)
-    return FrequentistResult(
-        method=method,
-        status=status,
-        baseline=pa,
-        treatment=pb,
-        effect=effect,
-        interval=interval,
-        p_value=p,
-        statistic=z,
-        standard_error=se,
-        df=math.inf,
-        scale=scale,
-        confidence=config.confidence,
-        alternative=config.alternative,
-        direction=config.direction,
-    )
+    return build_result(method, est, config, interval=interval, p_value=p, statistic=z)
 
 
 def fisher_exact(
@@ -149,30 +139,19 @@ def fisher_exact(
     if a.n == 0 or b.n == 0:
         status = "insufficient_data"
     elif a.successes + b.successes in (0, a.n + b.n):
-        status = "zero_variance"
+        status = "zero_variance"  # every unit the same: no evidence of a difference, p = 1
     se = math.nan
     p, odds, interval = math.nan, math.nan, NAN_INTERVAL
     if status != "insufficient_data":
         se = math.sqrt(a.variance / a.n + b.variance / b.n)
+    if status == "zero_variance":
+        p = 1.0  # the only table with these margins: scipy.stats.fisher_exact gives 1 too
+        interval = _one_sided(_newcomb(a, b, conf if alt == "two-sided" else 2 * conf - 1), alt)
     if status == "ok":
         table = [[b.successes, b.failures], [a.successes, a.failures]]
         res = stats.fisher_exact(table, alternative=alt)
         p, odds = float(res.pvalue), float(res.statistic)
         level = conf if alt == "two-sided" else 2.0 * conf - 1.0
         interval = _one_sided(_newcomb(a, b, level), alt)
-    return FrequentistResult(
-        method="fisher_exact",
-        status=status,
-        baseline=a.mean,
-        treatment=b.mean,
-        effect=b.mean - a.mean,
-        interval=interval,
-        p_value=p,
-        statistic=odds,
-        standard_error=se,
-        df=math.inf,
-        scale="absolute",
-        confidence=conf,
-        alternative=alt,
-        direction=config.direction,
-    )
+    est = Estimate(a.mean, b.mean, b.mean - a.mean, se, math.inf, "absolute", status)
+    return build_result("fisher_exact", est, config, interval=interval, p_value=p, statistic=odds)

@@ -19,6 +19,7 @@ from scipy import special, stats
 
 from aigym.errors import ValidationError
 from aigym.stats._checks import Alternative, FloatArray, as_values
+from aigym.stats._estimate import Estimate, build_result
 from aigym.stats._records import (
     DEFAULT_CONFIG,
     NAN_INTERVAL,
@@ -131,22 +132,9 @@ def _result(
     statistic: float,
     config: StatsConfig,
 ) -> FrequentistResult:
-    return FrequentistResult(
-        method=method,
-        status=status,
-        baseline=baseline,
-        treatment=treatment,
-        effect=effect,
-        interval=interval,
-        p_value=p_value,
-        statistic=statistic,
-        standard_error=math.nan,
-        df=math.inf,
-        scale="absolute",
-        confidence=config.confidence,
-        alternative=config.alternative,
-        direction=config.direction,
-    )
+    est = Estimate(baseline, treatment, effect, math.nan, math.inf, "absolute", status)
+    return build_result(method, est, config, interval=interval, p_value=p_value,
+                        statistic=statistic)  # fmt: skip
 
 
 def mann_whitney(

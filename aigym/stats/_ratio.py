@@ -10,8 +10,30 @@ from __future__ import annotations
 import math
 
 from aigym.stats._estimate import Estimate, relative, to_result
-from aigym.stats._records import DEFAULT_CONFIG, FrequentistResult, StatsConfig, Status
+from aigym.stats._records import (
+    DEFAULT_CONFIG,
+    DifferenceType,
+    FrequentistResult,
+    StatsConfig,
+    Status,
+)
 from aigym.stats._sufficient import RatioStats
+
+
+def ratio_estimate(a: RatioStats, b: RatioStats, scale: DifferenceType) -> Estimate:
+    """Delta-method estimate of ratio(B) - ratio(A) (or the relative difference), df = inf."""
+    ra, rb = a.mean, b.mean
+    if a.n < 2 or b.n < 2 or a.sum_y == 0 or b.sum_y == 0:
+        return Estimate(ra, rb, math.nan, math.nan, math.inf, scale, "insufficient_data")
+    va, vb = a.variance, b.variance
+    if scale == "relative":
+        if ra == 0:
+            return Estimate(ra, rb, math.nan, math.nan, math.inf, scale, "zero_baseline")
+        effect, se = relative(ra, rb, va, vb)
+    else:
+        effect, se = rb - ra, math.sqrt(va + vb)
+    status: Status = "ok" if se > 0 else "zero_variance"
+    return Estimate(ra, rb, effect, se, math.inf, scale, status)
 
 
 def ratio_delta(
@@ -23,18 +45,4 @@ def ratio_delta(
     approximation, so use it with at least a few dozen units per arm.
     """
     scale = config.difference_type
-    method = f"ratio_delta_{scale}"
-    ra, rb = a.mean, b.mean
-    if a.n < 2 or b.n < 2 or a.sum_y == 0 or b.sum_y == 0:
-        est = Estimate(ra, rb, math.nan, math.nan, math.inf, scale, "insufficient_data")
-        return to_result(method, est, config)
-    va, vb = a.variance, b.variance
-    if scale == "relative":
-        if ra == 0:
-            est = Estimate(ra, rb, math.nan, math.nan, math.inf, scale, "zero_baseline")
-            return to_result(method, est, config)
-        effect, se = relative(ra, rb, va, vb)
-    else:
-        effect, se = rb - ra, math.sqrt(va + vb)
-    status: Status = "ok" if se > 0 else "zero_variance"
-    return to_result(method, Estimate(ra, rb, effect, se, math.inf, scale, status), config)
+    return to_result(f"ratio_delta_{scale}", ratio_estimate(a, b, scale), config)

@@ -18,17 +18,21 @@ interval is narrowest at `tuning_n` total units (GrowthBook's default: 5000).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from aigym.errors import ValidationError
 from aigym.stats._checks import check_finite
-from aigym.stats._estimate import welch_estimate
+from aigym.stats._estimate import Estimate, build_result, relative, welch_estimate
+from aigym.stats._ratio import ratio_estimate
 from aigym.stats._records import (
     DEFAULT_CONFIG,
     NAN_INTERVAL,
+    DifferenceType,
     FrequentistResult,
     StatsConfig,
+    Status,
 )
-from aigym.stats._sufficient import ProportionStats, SampleStats
+from aigym.stats._sufficient import ProportionStats, RatioStats, SampleStats
 
 
 def mixing_rho2(alpha: float, tuning_n: float) -> float:
@@ -53,6 +57,41 @@ def msprt_p_value(z: float, n: int, alpha: float, tuning_n: float) -> float:
     return math.exp(min(0.0, log_p))
 
 
+def proportion_estimate(a: ProportionStats, b: ProportionStats, scale: DifferenceType) -> Estimate:
+    """pB - pA (or relative) with the Bernoulli variance p(1-p)/n of each arm, df = inf."""
+    if a.n < 2 or b.n < 2:
+        return Estimate(a.mean, b.mean, math.nan, math.nan, math.inf, scale, "insufficient_data")
+    pa, pb = a.mean, b.mean
+    va, vb = pa * (1.0 - pa) / a.n, pb * (1.0 - pb) / b.n
+    if scale == "relative":
+        if pa == 0:
+            return Estimate(pa, pb, math.nan, math.nan, math.inf, scale, "zero_baseline")
+        effect, se = relative(pa, pb, va, vb)
+    else:
+        effect, se = pb - pa, math.sqrt(va + vb)
+    status: Status = "ok" if se > 0 else "zero_variance"
+    return Estimate(pa, pb, effect, se, math.inf, scale, status)
+
+
+def msprt_result(
+    method: str, est: Estimate, n: int, config: StatsConfig, tuning_n: float
+) -> FrequentistResult:
+    """The always-valid interval and p-value of any (effect, standard error) after n units."""
+    tn = check_finite("tuning_n", tuning_n)
+    if tn <= 0:
+        raise ValidationError("tuning_n", tuning_n, "pass the expected total units, e.g. 5000")
+    stat, p, interval = math.nan, math.nan, NAN_INTERVAL
+    if est.status == "ok":
+        stat = est.effect / est.standard_error
+        p = msprt_p_value(stat, n, config.alpha, tn)
+        half = msprt_half_width(est.standard_error**2, n, config.alpha, tn)
+        interval = (est.effect - half, est.effect + half)
+    est = replace(est, df=math.inf)
+    return build_result(
+        method, est, config, interval=interval, p_value=p, statistic=stat, alternative="two-sided"
+    )
+
+
 def sequential_test(
     a: SampleStats | ProportionStats,
     b: SampleStats | ProportionStats,
@@ -62,35 +101,27 @@ def sequential_test(
 ) -> FrequentistResult:
     """mSPRT for B - A (or the relative lift): an interval and p-value valid under peeking.
 
-    Always two-sided (`config.alternative` is ignored). Proportions are analysed as 0/1 means.
+    Always two-sided (`config.alternative` is ignored). Proportions use the Bernoulli
+    variance p(1-p)/n per arm (as `two_proportion_z` does), means Welch's.
     """
-    tn = check_finite("tuning_n", tuning_n)
-    if tn <= 0:
-        raise ValidationError("tuning_n", tuning_n, "pass the expected total units, e.g. 5000")
-    sa = a.to_sample_stats() if isinstance(a, ProportionStats) else a
-    sb = b.to_sample_stats() if isinstance(b, ProportionStats) else b
-    est = welch_estimate(sa, sb, config.difference_type)
-    alpha = config.alpha
-    n = sa.n + sb.n
-    stat, p, interval = math.nan, math.nan, NAN_INTERVAL
-    if est.status == "ok":
-        stat = est.effect / est.standard_error
-        p = msprt_p_value(stat, n, alpha, tn)
-        half = msprt_half_width(est.standard_error**2, n, alpha, tn)
-        interval = (est.effect - half, est.effect + half)
-    return FrequentistResult(
-        method=f"msprt_{est.scale}",
-        status=est.status,
-        baseline=est.baseline,
-        treatment=est.treatment,
-        effect=est.effect,
-        interval=interval,
-        p_value=p,
-        statistic=stat,
-        standard_error=est.standard_error,
-        df=math.inf,
-        scale=est.scale,
-        confidence=config.confidence,
-        alternative="two-sided",
-        direction=config.direction,
+    scale = config.difference_type
+    if isinstance(a, ProportionStats) and isinstance(b, ProportionStats):
+        est = proportion_estimate(a, b, scale)
+    else:
+        sa = a.to_sample_stats() if isinstance(a, ProportionStats) else a
+        sb = b.to_sample_stats() if isinstance(b, ProportionStats) else b
+        est = welch_estimate(sa, sb, scale)
+    return msprt_result(f"msprt_{scale}", est, a.n + b.n, config, tuning_n)
+
+
+def sequential_ratio(
+    a: RatioStats, b: RatioStats, config: StatsConfig = DEFAULT_CONFIG, *, tuning_n: float = 5000.0
+) -> FrequentistResult:
+    """mSPRT for a ratio metric (or a mean per result over units): delta-method errors.
+
+    `n` in the mixture is the number of units (the randomised clusters), not of results.
+    """
+    scale = config.difference_type
+    return msprt_result(
+        f"msprt_ratio_{scale}", ratio_estimate(a, b, scale), a.n + b.n, config, tuning_n
     )

@@ -7,13 +7,21 @@ import math
 import numpy as np
 import pytest
 from scipy import special, stats
-from statsmodels.stats.proportion import proportions_ztest
+from statsmodels.stats import proportion as sm_proportion
 
 from aigym.abtest import ENGINES, ABTestManager, Engine
+from aigym.abtest._analysis import analyze
+from aigym.abtest._data import ArmData
 from aigym.abtest._state import unit_hash
 from aigym.abtest._tables import AssignmentRow
 from aigym.records import Feedback, new_id
-from aigym.stats import ProportionStats, RatioStats, bayes_proportions, ratio_delta
+from aigym.stats import (
+    ProportionStats,
+    RatioStats,
+    bayes_proportions,
+    geometric_mean_ratio,
+    ratio_delta,
+)
 from aigym.store import ParquetStore
 
 from .conftest import Clock, config, record, traffic
@@ -116,13 +124,18 @@ def test_min_sample_size_says_how_many_more(
     manager.create_test(store, config(min_sample_size=200))
     record(manager, store, NAME, "a", _normal(rng, 60, 120))
     record(manager, store, NAME, "b", _normal(rng, 90, 95))
-    for engine in ENGINES:
+    for engine in ("bayesian", "frequentist"):
         res = manager.analyze_test(store, NAME, engine)
         assert res.winner == "inconclusive" and "min_sample_size" in res.flags
         assert res.variant_a["sample_size"] == 120 and res.variant_b["sample_size"] == 95
         assert "80 more are needed for A and 105 more for B" in res.recommendation
         assert "about 210 more assignments" in res.recommendation
         assert res.confidence_level > 99  # the evidence is reported, the call is withheld
+    # the always-valid interval may stop early on an effect this large (30 points, sd 10)
+    seq = manager.analyze_test(store, NAME, "sequential")
+    assert seq.winner == "b" and "min_sample_size" in seq.flags
+    assert seq.rule.startswith("always-valid") and "Decided early" in seq.recommendation
+    assert seq.interval[0] > 0 and seq.p_value is not None and seq.p_value < 0.05
 
 
 @pytest.mark.parametrize("engine", ["bayesian", "frequentist"])
@@ -204,7 +217,9 @@ def test_approval_uses_proportions(
     record(manager, store, NAME, "a", a, "approved")
     record(manager, store, NAME, "b", b, "approved")
     freq = manager.analyze_test(store, NAME, "frequentist")
-    _, p = proportions_ztest([b.sum(), a.sum()], [b.size, a.size])
+    p = sm_proportion.test_proportions_2indep(
+        b.sum(), b.size, a.sum(), a.size, method="wald"
+    ).pvalue
     assert freq.method == "two_proportion_z_absolute"
     assert freq.p_value == pytest.approx(p, rel=1e-9)
     assert freq.effect == pytest.approx(b.mean() - a.mean())
@@ -244,6 +259,7 @@ def test_units_with_several_results_are_analysed_per_unit(
     sums: dict[str, list[float]] = {"a": [], "b": []}
     counts: dict[str, list[float]] = {"a": [], "b": []}
     values: dict[str, list[float]] = {"a": [], "b": []}
+    per_unit: dict[str, tuple[str, float, float]] = {}
     for i in range(400):
         unit = f"user-{i}"
         variant, _ = manager.assign_variant(store, NAME, unit_id=unit)
@@ -256,6 +272,7 @@ def test_units_with_several_results_are_analysed_per_unit(
         sums[variant].append(float(got.sum()))
         counts[variant].append(float(k))
         values[variant].extend(got.tolist())
+        per_unit[unit] = (variant, float(got.sum()), float(k))
     res = manager.analyze_test(store, NAME, "frequentist")
     assert res.unit_level and res.method == "ratio_delta_absolute"
     ref = ratio_delta(RatioStats.from_values(sums["a"], counts["a"]),
@@ -271,6 +288,24 @@ def test_units_with_several_results_are_analysed_per_unit(
     assert bayes.chance_to_win == pytest.approx(
         float(special.ndtr(ref.effect / ref.standard_error))
     )
+    # the default engine: mSPRT with delta-method errors on units, and the planned-sample
+    # test on the units up to 50 per variant (one clock tick here: ties go in unit-id order)
+    seq = manager.analyze_test(store, NAME, guardrails=())
+    first: dict[str, list[tuple[float, float]]] = {"a": [], "b": []}
+    for unit in sorted(per_unit):
+        if min(len(first["a"]), len(first["b"])) >= 50:
+            break
+        variant, total, k = per_unit[unit]
+        first[variant].append((total, k))
+    horizon = {v: RatioStats.from_values(*zip(*first[v], strict=True)) for v in "ab"}
+    full = {v: RatioStats.from_values(sums[v], counts[v]) for v in "ab"}
+    units = {v: len(sums[v]) for v in "ab"}
+    arms = ArmData(units, units, full, units, True, horizon)
+    info = manager.get_test(store, NAME)
+    ref_seq = analyze(info, arms, "sequential", 0.95, seq.days_running)
+    assert seq.method.startswith("sequential(") and seq.rule == ref_seq.rule
+    assert seq.p_value == pytest.approx(ref_seq.p_value, rel=1e-9)
+    np.testing.assert_allclose(seq.interval, ref_seq.interval, rtol=1e-9)
 
 
 def test_a_guardrail_metric_of_the_same_test(
@@ -324,3 +359,61 @@ def test_the_unit_is_what_was_randomised(
                                       quality_score=float(rng.uniform(50, 90)))  # fmt: skip
     res = manager.analyze_test(store, "direct", "frequentist")
     assert res.unit_level and res.variant_a["sample_size"] == 20 and res.variant_a["results"] == 100
+
+
+def test_bayesian_rule_needs_one_sided_975(
+    manager: ABTestManager, store: ParquetStore, rng: np.random.Generator
+) -> None:
+    """Chance to win 0.95-0.975 no longer names a winner (the old two-sided 10% rule did)."""
+    manager.create_test(store, config(min_sample_size=50))
+    a = _normal(rng, 60, 400)
+    se = math.sqrt(a.var(ddof=1) / a.size + a[:300].var(ddof=1) / 300)
+    b = a[:300] + (1.8 * se - (a[:300].mean() - a.mean()))  # z = 1.8: P(B better) = 0.964
+    record(manager, store, NAME, "a", a)
+    record(manager, store, NAME, "b", b)
+    res = manager.analyze_test(store, NAME, "bayesian", guardrails=())
+    c = res.chance_to_win
+    assert c is not None and 0.95 < c < 0.975
+    assert res.winner == "inconclusive" and "0.975" in res.rule
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    assert c == pytest.approx(float(special.ndtr((b.mean() - a.mean()) / se)), rel=1e-9)
+
+
+def test_guardrail_flags_a_winner_that_costs_more(
+    manager: ABTestManager, store: ParquetStore, rng: np.random.Generator
+) -> None:
+    manager.create_test(store, config(min_sample_size=100))
+    for variant, q, cost in (("a", 70, 0.001), ("b", 76, 0.004)):
+        for v, c in zip(_normal(rng, q, 150), rng.lognormal(math.log(cost), 0.4, 150), strict=True):
+            manager.record_variant_result(store, NAME, variant, quality_score=float(v),
+                                          cost_usd=float(c), latency_ms=900.0)  # fmt: skip
+    res = manager.analyze_test(store, NAME)
+    assert res.engine == "sequential" and res.winner == "b"
+    assert res.rule.startswith("fixed horizon") and "units up to 100" in res.rule
+    assert "guardrail_cost" in res.flags and "Guardrail warning: B" in res.recommendation
+    cost = res.guardrails["cost"]
+    assert cost.winner == "a" and cost.analysis == "log" and cost.effect > 2.0  # ~4x dearer
+    assert "latency" in res.guardrails and res.guardrails["latency"].winner == "inconclusive"
+    quiet = manager.analyze_test(store, NAME, guardrails=())
+    assert quiet.winner == "b" and not quiet.guardrails and "guardrail_cost" not in quiet.flags
+
+
+def test_skewed_cost_uses_the_log_scale_and_says_so(
+    manager: ABTestManager, store: ParquetStore, rng: np.random.Generator
+) -> None:
+    manager.create_test(store, config(target_metric="cost", min_sample_size=50,
+                                      traffic_split=0.1))  # fmt: skip
+    a, b = rng.lognormal(-6, 1.0, 450), rng.lognormal(-6, 1.0, 60)
+    record(manager, store, NAME, "a", a, "cost_usd")
+    record(manager, store, NAME, "b", b, "cost_usd")
+    res = manager.analyze_test(store, NAME, "frequentist")
+    ref = geometric_mean_ratio(a, b)
+    assert res.analysis == "log" and res.method == "log_welch_t_absolute"
+    assert res.effect == pytest.approx(ref.effect, rel=1e-9)
+    np.testing.assert_allclose(res.interval, ref.interval, rtol=1e-9)
+    assert res.p_value == pytest.approx(ref.p_value, rel=1e-9)
+    assert res.variant_a["mean"] == pytest.approx(a.mean())  # summaries stay arithmetic
+    # a zero cost (a free local model) cannot be logged: back to means, named as such
+    record(manager, store, NAME, "b", [0.0], "cost_usd")
+    res0 = manager.analyze_test(store, NAME, "frequentist")
+    assert res0.analysis == "mean" and res0.method == "welch_t_absolute"

@@ -123,11 +123,25 @@ def test_duplicate_name_is_refused_even_after_stop(
     manager: ABTestManager, store: ParquetStore
 ) -> None:
     manager.create_test(store, config())
-    with pytest.raises(ABTestError, match=r"already exists.*claude_vs_gpt4_emails_v2"):
-        manager.create_test(store, config())
+    with pytest.raises(ABTestError, match=r"already exists.*claude_vs_gpt4_emails_v2") as err:
+        manager.create_test(store, config(min_sample_size=300))
+    assert "min_sample_size: stored 100, given 300" in str(err.value)
     manager.stop_test(store, "claude_vs_gpt4_emails")
-    with pytest.raises(ABTestError, match="already exists"):
+    with pytest.raises(ABTestError, match=r"already exists.*traffic_split"):
         ABTestManager(registry=manager.registry).create_test(store, config(traffic_split=0.2))
+
+
+def test_rerunning_a_cell_with_the_same_config_returns_the_test(
+    manager: ABTestManager, store: ParquetStore
+) -> None:
+    first = manager.create_test(store, config())
+    rows = store.scan("ab_tests").collect().height
+    again = manager.create_test(store, config())  # a notebook cell run twice
+    fresh = ABTestManager(registry=manager.registry).create_test(store, config())  # restarted
+    assert first == again == fresh
+    assert store.scan("ab_tests").collect().height == rows  # nothing written
+    # aliases resolve to the same ids, so the stored config matches
+    assert manager.get_test(store, "claude_vs_gpt4_emails").test_id == first
 
 
 def test_unknown_test_says_how_to_fix(manager: ABTestManager, store: ParquetStore) -> None:

@@ -63,3 +63,11 @@ def test_polars_not_imported_at_module_level():
     code = "import sys, aigym.stats; print('polars' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_frequentist_results_are_built_in_one_place():
+    """One constructor (`_estimate.build_result`), not a copy per module (issue 14, item 6)."""
+    builders = sorted(
+        p.name for p in PKG_DIR.glob("_*.py") if "FrequentistResult(" in p.read_text()
+    )
+    assert builders == ["_estimate.py"]

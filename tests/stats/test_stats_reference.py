@@ -19,6 +19,7 @@ from aigym.stats import (
     ProportionStats,
     SampleStats,
     StatsConfig,
+    adjust_p_values,
     benjamini_hochberg,
     fisher_exact,
     geometric_mean_ratio,
@@ -131,12 +132,13 @@ PROPS = {
 def test_two_proportion_z_matches_statsmodels(name, alt):
     a, b = PROPS[name]
     res = two_proportion_z(a, b, StatsConfig(alternative=alt))
-    z, p = proportion.proportions_ztest(
-        [b.successes, a.successes], [b.n, a.n], alternative=SM_ALT[alt]
-    )
-    assert_close(res.statistic, z)
-    assert_p_close(res.p_value, p)
     if res.standard_error > 0:
+        ref = proportion.test_proportions_2indep(
+            b.successes, b.n, a.successes, a.n, method="wald", compare="diff",
+            alternative=SM_ALT[alt],
+        )  # fmt: skip
+        assert_close(res.statistic, ref.statistic)
+        assert_p_close(res.p_value, ref.pvalue)
         level = 0.05 if alt == "two-sided" else 0.10
         low, high = proportion.confint_proportions_2indep(
             b.successes, b.n, a.successes, a.n, method="wald", compare="diff", alpha=level
@@ -147,6 +149,37 @@ def test_two_proportion_z_matches_statsmodels(name, alt):
             assert_close(res.interval[1], high)
     expected = "small_sample" if name in ("perfect_arm", "zero_arm") else "ok"
     assert res.status == expected
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_two_proportion_z_p_value_and_interval_agree(seed):
+    """The review found 43 of 2,000 small A/A runs where pooled p and Wald interval disagreed."""
+    rng = np.random.default_rng(seed)
+    n_a, n_b = (int(x) for x in rng.integers(20, 200, 2))
+    a = ProportionStats(n_a, int(rng.binomial(n_a, 0.1)))
+    b = ProportionStats(n_b, int(rng.binomial(n_b, 0.1)))
+    for scale in ("absolute", "relative"):
+        res = two_proportion_z(a, b, StatsConfig(difference_type=scale))
+        if res.standard_error > 0 and res.status in ("ok", "small_sample"):
+            excludes = res.interval[0] > 0 or res.interval[1] < 0
+            assert excludes == (res.p_value < 0.05)
+
+
+def test_two_proportion_z_approval_tiny_is_consistent():
+    a, b = ProportionStats(40, 4), ProportionStats(40, 11)
+    res = two_proportion_z(a, b)
+    ref = proportion.test_proportions_2indep(11, 40, 4, 40, method="wald", compare="diff")
+    assert_p_close(res.p_value, ref.pvalue)
+    assert (res.interval[0] > 0) == (res.p_value < 0.05)
+
+
+@pytest.mark.parametrize("table", [((12, 12), (9, 9)), ((12, 0), (9, 0)), ((1, 1), (1, 1))])
+def test_fisher_on_a_constant_table_gives_p_one(table):
+    (na, ka), (nb, kb) = table
+    res = fisher_exact(ProportionStats(na, ka), ProportionStats(nb, kb))
+    ref = sps.fisher_exact([[kb, nb - kb], [ka, na - ka]])
+    assert res.p_value == ref.pvalue == 1.0
+    assert res.interval[0] <= 0 <= res.interval[1]
 
 
 @pytest.mark.parametrize("name", sorted(PROPS))
@@ -305,9 +338,18 @@ def test_holm_and_bh_match_multipletests(seed):
     for ours, method in ((holm, "holm"), (benjamini_hochberg, "fdr_bh")):
         ref = multipletests(p, alpha=0.05, method=method)[1]
         np.testing.assert_allclose(ours(list(p)), ref, rtol=1e-12)
+    for name, sm in (("holm", "holm"), ("bh", "fdr_bh"), ("bonferroni", "bonferroni"),
+                     ("by", "fdr_by")):  # fmt: skip
+        ref = multipletests(p, alpha=0.05, method=sm)[1]
+        np.testing.assert_allclose(adjust_p_values(list(p), name), ref, rtol=1e-12)
 
 
 def test_adjustment_skips_nan():
     out = holm([0.01, math.nan, 0.04])
     assert math.isnan(out[1])
     np.testing.assert_allclose([out[0], out[2]], multipletests([0.01, 0.04], method="holm")[1])
+    for name, sm in (("bonferroni", "bonferroni"), ("by", "fdr_by")):
+        out = adjust_p_values([0.01, math.nan, 0.04, 0.2], name)
+        assert math.isnan(out[1])
+        ref = multipletests([0.01, 0.04, 0.2], method=sm)[1]
+        np.testing.assert_allclose([out[0], out[2], out[3]], ref, rtol=1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy import optimize
 from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
@@ -12,14 +13,17 @@ from statsmodels.stats.proportion import proportion_effectsize
 
 from aigym.stats import (
     ProportionStats,
+    RatioStats,
     SampleStats,
     StatsConfig,
     mde_means,
     mde_proportions,
     power_means,
     power_proportions,
+    ratio_delta,
     sample_size_means,
     sample_size_proportions,
+    sequential_ratio,
     sequential_test,
     welch_t,
 )
@@ -77,6 +81,43 @@ def test_msprt_is_wider_than_fixed_and_narrowest_near_tuning():
     assert widths[6461] > fixed.interval[1] - fixed.interval[0]
     props = sequential_test(ProportionStats(3000, 1396), ProportionStats(3461, 2422))
     assert props.status == "ok" and props.p_value < 1e-6
+
+
+@pytest.mark.parametrize("scale", ["absolute", "relative"])
+def test_msprt_on_proportions_uses_bernoulli_variance(scale):
+    """Closed form: var(p_hat) = p(1-p)/n per arm (not the n-1 sample variance of 0/1s)."""
+    a, b = ProportionStats(40, 9), ProportionStats(60, 21)
+    res = sequential_test(a, b, StatsConfig(difference_type=scale), tuning_n=100)
+    pa, pb = 9 / 40, 21 / 60
+    va, vb = pa * (1 - pa) / 40, pb * (1 - pb) / 60
+    se = math.sqrt(va + vb) if scale == "absolute" else math.sqrt(vb + (pb / pa) ** 2 * va) / pa
+    assert_close(res.standard_error, se, 1e-12)
+    la = -2 * math.log(0.05)
+    r2 = (la + math.log(la + 1)) / 100
+    half = (
+        se
+        * math.sqrt(100 * 2 * (100 * r2 + 1) / (100**2 * r2))
+        * math.sqrt(math.log(math.sqrt(100 * r2 + 1) / 0.05))
+    )
+    assert_close(res.interval[1] - res.effect, half, 1e-12)
+
+
+def test_msprt_on_a_ratio_metric_uses_the_delta_method_errors():
+    rng = np.random.default_rng(3)
+    y_a, y_b = rng.integers(1, 5, 300), rng.integers(1, 5, 250)
+    a = RatioStats.from_values(rng.gamma(2.0, 1.0, 300) * y_a, y_a)
+    b = RatioStats.from_values(rng.gamma(2.2, 1.0, 250) * y_b, y_b)
+    seq = sequential_ratio(a, b, tuning_n=550)
+    fixed = ratio_delta(a, b)
+    assert_close(seq.effect, fixed.effect, 1e-12)
+    assert_close(seq.standard_error, fixed.standard_error, 1e-12)
+    # with one result per unit the ratio is a mean, and the mSPRT equals the one on means
+    x_a, x_b = rng.normal(1, 1, 80), rng.normal(1.2, 1, 90)
+    ones = sequential_ratio(RatioStats.from_values(x_a, np.ones(80)),
+                            RatioStats.from_values(x_b, np.ones(90)), tuning_n=170)  # fmt: skip
+    assert seq.method == "msprt_ratio_absolute" and ones.status == "ok"
+    half = (seq.interval[1] - seq.interval[0]) / 2
+    assert half > 1.96 * seq.standard_error  # wider than the fixed-horizon interval
 
 
 @pytest.mark.parametrize("alt", ["two-sided", "greater", "less"])
