@@ -216,7 +216,12 @@ def _pgr_stats(
 ) -> dict[str, FloatArray]:
     out = {k: np.empty(st.all_w.shape[0]) for k in ("apgr", "cpt50", "cpt80")}
     for b in range(st.all_w.shape[0]):
-        share, pgr = pgr_curve(advantage, strong, weak, st.all_w[b])
+        try:
+            share, pgr = pgr_curve(advantage, strong, weak, st.all_w[b])
+        except ValueError:  # a resample where the strong model is not ahead: no gap to recover
+            for vals in out.values():
+                vals[b] = math.nan
+            continue
         out["apgr"][b] = apgr(share, pgr)
         out["cpt50"][b] = cpt(share, pgr, 0.5)
         out["cpt80"][b] = cpt(share, pgr, 0.8)
