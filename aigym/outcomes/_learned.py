@@ -103,12 +103,11 @@ class RidgeKnnRouter:
     def predict(self, prompts: Sequence[str]) -> RouterPrediction:
         """Blend of ridge and kNN predicted quality, plus the linear cost model."""
         prompts = list(prompts)
-        word = sp.csr_matrix(self.word_vectorizer_.transform(prompts))
-        blocks = [word]
+        word = self.word_vectorizer_.transform(prompts)
+        n_word = word.shape[1]
+        ridge = np.asarray(word @ self.coef_[:n_word]) + self.intercept_
         if self.char_vectorizer_ is not None:
-            blocks.append(sp.csr_matrix(self.char_vectorizer_.transform(prompts)))
-        features = sp.hstack(blocks, format="csr") if len(blocks) > 1 else word
-        ridge = np.asarray(features @ self.coef_) + self.intercept_
+            ridge += np.asarray(self.char_vectorizer_.transform(prompts) @ self.coef_[n_word:])
         quality = ridge
         if self.knn_weight:
             parts = [
