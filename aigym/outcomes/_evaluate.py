@@ -488,7 +488,7 @@ def evaluate_router(
     router: Router,
     table: TableLike,
     *,
-    folds: int = 10,
+    folds: int | None = 10,
     seed: int = 0,
     test_split: bool = True,
     resamples: int = 2000,
@@ -500,14 +500,20 @@ def evaluate_router(
 ) -> RouterEvaluation:
     """Evaluate `router` by `folds`-fold CV grouped by item and on the fixed test split.
 
+    ``folds=None`` evaluates on the fixed split only (it must exist) and returns that.
+
     The reference kNN (`KnnRouter()`, or `reference`) runs beside it on the same folds.
     `knobs`: a count (0 plus a geometric grid spanning the table's cost scale) or explicit
     values in quality points per dollar. `tune_folds` < 2 fixes the tuned knob at 0.
     """
     wide = widen(table)
     n = len(wide.item_ids)
-    if folds < 2 or folds > n:
+    if folds is not None and (folds < 2 or folds > n):
         raise ValidationError("folds", folds, f"use between 2 and the number of items ({n})")
+    if folds is None and (wide.splits is None or not test_split):
+        raise ValidationError(
+            "folds", folds, "None evaluates the fixed split only; this table has none, pass folds"
+        )
     if resamples < 100:
         raise ValidationError("resamples", resamples, "use at least 100 (1,000+ for reports)")
     if isinstance(knobs, int):
@@ -521,19 +527,12 @@ def evaluate_router(
     routers: dict[str, Router] = {label: router, REFERENCE: reference or KnnRouter()}
     report = on_progress or (lambda _msg: None)
     register_corpus(wide.prompts)  # count terms once; every fold's TF-IDF fit reuses the counts
-    items = np.arange(n, dtype=np.int64)
-    parts = [(np.setdiff1d(items, test), test) for test in _kfold(n, folds, seed)]
-    report(f"{folds}-fold CV over {n} items")
-    cv = _scheme(
-        routers,
-        wide,
-        parts,
-        label=f"{folds}-fold CV grouped by item",
-        seed=seed,
-        resamples=resamples,
-        tune_folds=tune_folds,
-        knobs=grid,
-    )
+    common: dict[str, Any] = {
+        "seed": seed,
+        "resamples": resamples,
+        "tune_folds": tune_folds,
+        "knobs": grid,
+    }
     test: RouterEvaluation | None = None
     if test_split and wide.splits is not None:
         train_rows = np.flatnonzero(wide.splits == "train").astype(np.int64)
@@ -541,15 +540,19 @@ def evaluate_router(
         if train_rows.size and test_rows.size:
             report(f"fixed split: {train_rows.size} train, {test_rows.size} test items")
             test = _scheme(
-                routers,
-                wide,
-                [(train_rows, test_rows)],
-                label="fixed test split",
-                seed=seed,
-                resamples=resamples,
-                tune_folds=tune_folds,
-                knobs=grid,
+                routers, wide, [(train_rows, test_rows)], label="fixed test split", **common
             )
+        elif folds is None:
+            raise ValidationError(
+                "split", "no train/test rows", "label rows 'train' and 'test', or pass folds"
+            )
+    if folds is None:
+        assert test is not None
+        return test
+    items = np.arange(n, dtype=np.int64)
+    parts = [(np.setdiff1d(items, part), part) for part in _kfold(n, folds, seed)]
+    report(f"{folds}-fold CV over {n} items")
+    cv = _scheme(routers, wide, parts, label=f"{folds}-fold CV grouped by item", **common)
     return RouterEvaluation(**{**_fields(cv), "test": test})
 
 

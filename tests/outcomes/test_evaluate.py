@@ -189,3 +189,10 @@ def test_bad_arguments_are_refused() -> None:
         evaluate_router(KnnRouter(), _table(20), resamples=10)
     with pytest.raises(ValidationError, match="baseline"):
         evaluate_router(KnnRouter(), _table(20), name="reference_knn")
+
+
+def test_folds_none_evaluates_the_fixed_split_only() -> None:
+    ev = evaluate_router(KnnRouter(k=5), _table(160), folds=None, resamples=200, knobs=5)
+    assert ev.scheme == "fixed test split" and ev.n_items == 32 and ev.test is None
+    with pytest.raises(ValidationError, match="fixed split"):
+        evaluate_router(KnnRouter(), _table(40).drop("split"), folds=None, resamples=200)
