@@ -16,7 +16,7 @@ self-contained HTML file and the tables behind its figures.
 
 from __future__ import annotations
 
-from aigym.reports._ab import ab_summary, plot_ab_posterior
+from aigym.reports._ab import ab_arms, ab_summary, plot_ab_posterior
 from aigym.reports._cost import (
     campaign_progress,
     plot_campaign_progress,
@@ -53,6 +53,7 @@ __all__ = [
     "ReportInfo",
     "ReportOutput",
     "ReportParameter",
+    "ab_arms",
     "ab_summary",
     "campaign_progress",
     "caption_of",

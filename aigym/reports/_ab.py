@@ -14,7 +14,7 @@ from aigym.abtest import ABTestResult
 from aigym.reports._style import attach, colour, fmt_num, new_axes
 from aigym.stats import BayesianResult, format_p_value
 
-__all__ = ["ab_summary", "plot_ab_posterior"]
+__all__ = ["ab_arms", "ab_summary", "plot_ab_posterior"]
 
 
 def _sd(result: ABTestResult) -> float:
@@ -33,6 +33,26 @@ def _p_b_better(result: ABTestResult, sd: float) -> float:
     up = result.direction == "higher_is_better"
     z = result.effect / sd if sd > 0 else math.inf * np.sign(result.effect)
     return float(sps.norm.cdf(z if up else -z))
+
+
+def ab_arms(result: ABTestResult) -> pl.DataFrame:
+    """One row per arm: model, units with a result, results, assigned units, mean, interval."""
+    rows = []
+    for arm in (result.variant_a, result.variant_b):
+        lo, hi = arm.get("interval", (math.nan, math.nan))
+        rows.append(
+            {
+                "variant": arm.get("variant"),
+                "model_id": arm.get("model_id"),
+                "units": arm.get("sample_size"),
+                "results": arm.get("results"),
+                "assigned_units": arm.get("assigned_units"),
+                "mean": arm.get("mean"),
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    return pl.DataFrame(rows)
 
 
 def ab_summary(result: ABTestResult) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from aigym.errors import ValidationError
-from aigym.scoring import latest_scores
+from aigym.scoring import latest_scores, primary_scorers
 from aigym.store import ParquetStore
 
 __all__ = ["load_executions", "pin_until"]
@@ -42,7 +42,8 @@ def load_executions(
 ) -> pl.DataFrame:
     """Executions ending at `until` (over `days` days, or all before it), the latest row per
     request key (a resumed campaign counts each request once), `quality_score` taken from
-    `scorer`'s latest score where it has one (`quality_source` says which)."""
+    `scorer`'s latest score where it has one (`quality_source` says which). `scorer="primary"`
+    takes each task's primary scorer; "" or None keeps the record-time score."""
     end = pin_until(until)
     since = None if days is None or days <= 0 else end - dt.timedelta(days=float(days))
     lf = store.scan_executions(
@@ -60,15 +61,47 @@ def load_executions(
     lf = pl.concat([keyed, lf.filter(pl.col("request_key").is_null())])
     source = pl.lit("record-time quality_score")
     if scorer:
-        scores = latest_scores(store, scorer).select(
-            "execution_id", pl.col("value").alias("_score")
+        primary = {str(k): v for k, v in primary_scorers().items()}
+        if scorer == "primary":
+            tasks = lf.select(pl.col("task_type").cast(pl.String).unique()).collect()
+            names = sorted({primary.get(t, "generic") for t in tasks["task_type"] if t})
+            which = (
+                pl.col("task_type")
+                .cast(pl.String)
+                .replace_strict(primary, default="generic", return_dtype=pl.String)
+            )
+        else:
+            names, which = [scorer], pl.lit(scorer)
+        scores = (
+            pl.concat(
+                [
+                    latest_scores(store, n).select(
+                        "execution_id", pl.lit(n).alias("_scorer"), pl.col("value").alias("_score")
+                    )
+                    for n in names
+                ]
+            )
+            if names
+            else None
         )
-        lf = lf.join(scores, on="execution_id", how="left")
-        source = pl.when(pl.col("_score").is_not_null()).then(pl.lit(scorer)).otherwise(source)
-        lf = lf.with_columns(
-            pl.coalesce("_score", "quality_score").alias("quality_score"),
-            source.alias("quality_source"),
-        ).drop("_score")
+        if scores is not None:
+            lf = lf.with_columns(which.alias("_scorer")).join(
+                scores, on=["execution_id", "_scorer"], how="left"
+            )
+            source = (
+                pl.when(pl.col("_score").is_not_null()).then(pl.col("_scorer")).otherwise(source)
+            )
+            lf = lf.with_columns(
+                pl.coalesce("_score", "quality_score").alias("quality_score"),
+                source.alias("quality_source"),
+            ).drop("_score", "_scorer")
+        else:
+            lf = lf.with_columns(source.alias("quality_source"))
     else:
         lf = lf.with_columns(source.alias("quality_source"))
-    return lf.sort("timestamp", "execution_id").collect()
+    # Plain strings: categoricals of two scans would not join or compare across frames.
+    return (
+        lf.with_columns(pl.col(pl.Categorical).cast(pl.String))
+        .sort("timestamp", "execution_id")
+        .collect()
+    )

@@ -169,6 +169,8 @@ def plot_pairwise_matrix(
     table = pairwise_differences(data, metric, alpha=alpha)
     models = list(dict.fromkeys([*table["model_a"], *table["model_b"]]))
     k = len(models)
+    if k < 2:
+        raise ValidationError("data", "one model", "a pairwise matrix needs two or more models")
     fig, ax = new_axes(ax, (2.5 + 1.1 * k, 1.5 + 0.9 * k))
     m = np.full((k, k), np.nan)
     sig = np.zeros((k, k), dtype=bool)

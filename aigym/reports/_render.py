@@ -1,8 +1,9 @@
 """`render_report`: validate, run with papermill, export one self-contained HTML file.
 
-The HTML has the input cells hidden, figures embedded as data URIs and no script, style or
-font fetched from another host (nbconvert's templates load require.js and MathJax from
-CDNs: those tags are removed; the reports need neither). A report pins its window: an empty
+The HTML has the input cells hidden, figures embedded as data URIs and nothing fetched from
+another host: nbconvert's lab template loads require.js, MathJax and mermaid from CDNs; the
+reports are static (images, tables, text), so every script is removed, with any stylesheet
+or CSS import that points elsewhere. A report pins its window: an empty
 `until` becomes the render time, recorded in the header, so rendering again with the
 recorded parameters gives the same numbers.
 """
@@ -24,10 +25,9 @@ from aigym.reports._notebooks import report_info, validate_parameters
 
 __all__ = ["RenderedReport", "offline_html", "render_report"]
 
-_REMOTE_TAG = re.compile(
-    r"<script\b[^>]*\bsrc\s*=\s*['\"](?:https?:)?//[^'\"]*['\"][^>]*>\s*</script>"
-    r"|<link\b[^>]*\bhref\s*=\s*['\"](?:https?:)?//[^'\"]*['\"][^>]*/?>",
-    re.IGNORECASE,
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+_REMOTE_LINK = re.compile(
+    r"<link\b[^>]*\bhref\s*=\s*['\"](?:https?:)?//[^'\"]*['\"][^>]*/?>", re.IGNORECASE
 )
 _REMOTE_IMPORT = re.compile(r"@import\s+url\(\s*['\"]?(?:https?:)?//[^)]*\)\s*;?", re.IGNORECASE)
 
@@ -49,8 +49,8 @@ class RenderedReport:
 
 
 def offline_html(text: str) -> str:
-    """Remove every script, stylesheet and CSS import that would load from another host."""
-    return _REMOTE_IMPORT.sub("", _REMOTE_TAG.sub("", text))
+    """Remove every script, and each stylesheet or CSS import that loads from another host."""
+    return _REMOTE_IMPORT.sub("", _REMOTE_LINK.sub("", _SCRIPT.sub("", text)))
 
 
 @contextlib.contextmanager

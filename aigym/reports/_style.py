@@ -96,15 +96,16 @@ def as_frame(data: Any, required: tuple[str, ...], what: str = "data") -> pl.Dat
         data = pl.from_pandas(data)
     if not isinstance(data, pl.DataFrame):
         raise ValidationError(what, type(data).__name__, "pass a polars or pandas DataFrame")
-    missing = [c for c in required if c not in data.columns]
+    frame: pl.DataFrame = data.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ValidationError(
             what,
-            sorted(data.columns)[:8],
+            sorted(frame.columns)[:8],
             f"the frame needs columns {missing}: pass executions "
             "from store.scan_executions() or aigym.reports.load_executions()",
         )
-    return data
+    return frame
 
 
 def fmt_num(x: float, digits: int = 1) -> str:
