@@ -128,6 +128,8 @@ def spend_forecast(analysis: CostAnalysis) -> pl.DataFrame:
     """Actual cumulative spend per complete day, then the forecast's cumulative spend with its
     prediction interval for each horizon (the interval of the total up to that day)."""
     days = [d for d in analysis.daily if d.complete]
+    while days and days[0].n_executions == 0:  # the store began inside the window (as tracking)
+        days = days[1:]
     rows: list[dict[str, Any]] = []
     total = 0.0
     for d in days:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -70,16 +69,15 @@ def _kernel_imports_this_aigym() -> Iterator[None]:
             os.environ["PYTHONPATH"] = old
 
 
-def _header(
-    name: str, description: str, params: Mapping[str, Any], version: str, at: dt.datetime
-) -> str:
-    rows = "\n".join(
-        f"| `{html.escape(k)}` | `{html.escape(repr(v))}` |" for k, v in sorted(params.items())
-    )
+def _header(params: Mapping[str, Any], version: str, at: dt.datetime) -> str:
+    def cell(v: Any) -> str:
+        return repr(v).replace("|", "\\|").replace("`", "'")
+
+    rows = "\n".join(f"| `{k}` | `{cell(v)}` |" for k, v in sorted(params.items()))
     return (
-        f"# {name}\n\n{description}\n\n"
-        f"Rendered {at:%Y-%m-%d %H:%M:%S} UTC by aigym {version}.\n\n"
-        f"| parameter | value |\n|---|---|\n{rows}\n"
+        f"Rendered {at:%Y-%m-%d %H:%M:%S} UTC by aigym {version}, with these parameters "
+        f"(render again with them for the same numbers):\n\n| parameter | value |\n|---|---|\n"
+        f"{rows}\n"
     )
 
 
@@ -134,9 +132,9 @@ def render_report(
     shown = {**{p.name: p.default for p in info.parameters}, **values}
     nb = nbformat.read(nb_path, as_version=4)  # type: ignore[no-untyped-call]
     header = nbformat.v4.new_markdown_cell(  # type: ignore[no-untyped-call]
-        _header(name, info.description, shown, aigym.__version__, at)
+        _header(shown, aigym.__version__, at)
     )
-    nb.cells.insert(0, header)
+    nb.cells.insert(1, header)  # under the notebook's own title
     nb.metadata["aigym"] = {
         "version": aigym.__version__,
         "rendered_at": at.isoformat(),

@@ -72,9 +72,7 @@ def test_cost_report_writes_notebook_html_and_tables(
     r = cost_report
     assert r.notebook.is_file() and r.html.is_file()
     assert r.parameters["until"] == UNTIL and r.parameters["days"] == 10.0
-    assert {"spend_forecast", "latency", "errors", "savings", "spend_by_model_task"} <= set(
-        r.tables
-    )
+    assert {"spend_forecast", "latency", "errors", "savings", "spend_by_model"} <= set(r.tables)
     assert "quality_cost.factual_qa" in r.tables and "model_intervals.factual_qa" in r.tables
     errors = pl.read_csv(r.tables["errors"])
     mini = errors.filter((pl.col("model_id") == MODELS[1]) & (pl.col("error_type") == "all"))
@@ -109,15 +107,15 @@ def test_a_pinned_window_renders_the_same_numbers_after_new_data(
     again = render_report(
         "cost_quality_report", {**cost_report.parameters, "store": str(copy)}, tmp_path / "again"
     )
-    for name in ("errors", "model_intervals.factual_qa", "spend_by_model_task", "spend_forecast"):
+    for name in ("errors", "model_intervals.factual_qa", "spend_by_model", "spend_forecast"):
         assert pl.read_csv(again.tables[name]).equals(pl.read_csv(cost_report.tables[name])), name
     moved = render_report(
         "cost_quality_report",
         {**cost_report.parameters, "store": str(copy), "until": "2026-11-10T00:00:00Z"},
         tmp_path / "moved",
     )
-    assert not pl.read_csv(moved.tables["spend_by_model_task"]).equals(
-        pl.read_csv(cost_report.tables["spend_by_model_task"])
+    assert not pl.read_csv(moved.tables["spend_by_model"]).equals(
+        pl.read_csv(cost_report.tables["spend_by_model"])
     )
 
 
