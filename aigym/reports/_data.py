@@ -40,12 +40,16 @@ def load_executions(
     task_type: str | Sequence[str] | None = None,
     scorer: str | None = None,
 ) -> pl.DataFrame:
-    """Executions ending at `until` (over `days` days, or all before it), the latest row per
+    """Executions before `until` (over `days` days, or all before it; no `until`: every row
+    stored so far, none cut off by the clock), the latest row per
     request key (a resumed campaign counts each request once), `quality_score` taken from
     `scorer`'s latest score where it has one (`quality_source` says which). `scorer="primary"`
-    takes each task's primary scorer; "" or None keeps the record-time score."""
-    end = pin_until(until)
-    since = None if days is None or days <= 0 else end - dt.timedelta(days=float(days))
+    takes each task's primary scorer, `"latest"` whichever scorer scored an execution last;
+    "" or None keeps the record-time score."""
+    end = None if until is None or until == "" else pin_until(until)  # None: up to the last row
+    store.flush()  # rows (and scores) this store object still buffers count too
+    last = end or dt.datetime.now(dt.UTC)
+    since = None if days is None or days <= 0 else last - dt.timedelta(days=float(days))
     lf = store.scan_executions(
         since=since,
         until=end,
@@ -61,42 +65,23 @@ def load_executions(
     lf = pl.concat([keyed, lf.filter(pl.col("request_key").is_null())])
     source = pl.lit("record-time quality_score")
     if scorer:
-        primary = {str(k): v for k, v in primary_scorers().items()}
-        if scorer == "primary":
-            tasks = lf.select(pl.col("task_type").cast(pl.String).unique()).collect()
-            names = sorted({primary.get(t, "generic") for t in tasks["task_type"] if t})
-            which = (
-                pl.col("task_type")
-                .cast(pl.String)
-                .replace_strict(primary, default="generic", return_dtype=pl.String)
-            )
-        else:
-            names, which = [scorer], pl.lit(scorer)
-        scores = (
-            pl.concat(
-                [
-                    latest_scores(store, n).select(
-                        "execution_id", pl.lit(n).alias("_scorer"), pl.col("value").alias("_score")
-                    )
-                    for n in names
-                ]
-            )
-            if names
-            else None
-        )
-        if scores is not None:
-            lf = lf.with_columns(which.alias("_scorer")).join(
-                scores, on=["execution_id", "_scorer"], how="left"
-            )
-            source = (
-                pl.when(pl.col("_score").is_not_null()).then(pl.col("_scorer")).otherwise(source)
-            )
+        scores, keys = _scores(store, lf, scorer)
+        if keys == ["execution_id", "_scorer"]:
+            primary = {str(k): v for k, v in primary_scorers().items()}
+            task = pl.col("task_type").cast(pl.String)
             lf = lf.with_columns(
-                pl.coalesce("_score", "quality_score").alias("quality_score"),
-                source.alias("quality_source"),
-            ).drop("_score", "_scorer")
-        else:
-            lf = lf.with_columns(source.alias("quality_source"))
+                task.replace_strict(primary, default="generic", return_dtype=pl.String).alias(
+                    "_scorer"
+                )
+            )
+        lf = lf.join(scores, on=keys, how="left")
+        lf = lf.with_columns(
+            pl.coalesce("_score", "quality_score").alias("quality_score"),
+            pl.when(pl.col("_score").is_not_null())
+            .then(pl.col("_scorer"))
+            .otherwise(source)
+            .alias("quality_source"),
+        ).drop("_score", "_scorer")
     else:
         lf = lf.with_columns(source.alias("quality_source"))
     # Plain strings: categoricals of two scans would not join or compare across frames.
@@ -105,3 +90,29 @@ def load_executions(
         .sort("timestamp", "execution_id")
         .collect()
     )
+
+
+def _scores(store: ParquetStore, lf: pl.LazyFrame, scorer: str) -> tuple[pl.LazyFrame, list[str]]:
+    """(execution_id, _scorer, _score) rows to join, and the join keys."""
+    if scorer == "latest":  # whichever scorer scored the execution last
+        latest = (
+            store.scan_scores()
+            .sort("timestamp", "score_id")
+            .unique(subset="execution_id", keep="last", maintain_order=True)
+        )
+        cols = [pl.col("scorer").cast(pl.String).alias("_scorer"), pl.col("value").alias("_score")]
+        return latest.select("execution_id", *cols), ["execution_id"]
+    if scorer == "primary":
+        primary = {str(k): v for k, v in primary_scorers().items()}
+        tasks = lf.select(pl.col("task_type").cast(pl.String).unique()).collect()["task_type"]
+        names = sorted({primary.get(t, "generic") for t in tasks if t}) or ["generic"]
+        keys = ["execution_id", "_scorer"]
+    else:
+        names, keys = [scorer], ["execution_id"]
+    frames = [
+        latest_scores(store, n).select(
+            "execution_id", pl.lit(n).alias("_scorer"), pl.col("value").alias("_score")
+        )
+        for n in names
+    ]
+    return pl.concat(frames), keys

@@ -61,8 +61,21 @@ class ReportOutput:
         flat.write_csv(path)
         self.written[name] = path
 
-    def figure(self, name: str, fig: Figure) -> Figure:
-        """Show a report figure (PNG embedded) and its caption; write its table."""
+    def figure(
+        self, name: str, fig: Figure | Callable[..., Figure], *args: Any, **kwargs: Any
+    ) -> Figure | None:
+        """Show a report figure (PNG embedded) and its caption; write its table.
+
+        Pass the figure, or the plot function and its arguments: then data the figure cannot
+        be drawn from (no latencies recorded, one model) is a line of text saying why, and
+        the rest of the report still renders.
+        """
+        if not isinstance(fig, Figure):
+            try:
+                fig = fig(*args, **kwargs)
+            except ValidationError as exc:
+                self.text(f"No {name} figure: {exc.fix}")
+                return None
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=self.dpi)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
@@ -87,10 +100,9 @@ class ReportOutput:
         for (key,), part in data.group_by(by, maintain_order=True):
             slug = re.sub(r"[^a-z0-9_.-]+", "_", str(key).lower())
             self.text(f"**{by} = {key}**")
-            try:
-                out.append(self.figure(f"{name}.{slug}", plot(part, **kwargs)))
-            except ValidationError as exc:
-                self.text(f"No figure for {key}: {exc}")
+            fig = self.figure(f"{name}.{slug}", plot, part, **kwargs)
+            if fig is not None:
+                out.append(fig)
         return out
 
     def table(self, name: str, table: pl.DataFrame, *, title: str = "", max_rows: int = 50) -> None:
