@@ -117,7 +117,9 @@ def compare_runs(
     ps = [p if np.isfinite(p) else 1.0 for p in changes["p_value"]]
     adj = holm(ps)
     changes = changes.with_columns(pl.Series("p_holm", adj)).with_columns(
-        pl.when(pl.col("p_holm") >= alpha)
+        pl.when(pl.col("p_value").is_nan() & (pl.col("change") != 0))
+        .then(pl.lit("undetermined"))  # e.g. every prompt moved by the same amount: no test
+        .when(pl.col("p_holm") >= alpha)
         .then(pl.lit("no change"))
         .when(pl.col("change") < 0)
         .then(pl.lit("regressed"))
@@ -158,9 +160,18 @@ def compare_runs(
             f"{flipped}."
         )
     else:
+        sizes = changes["n_prompts"].to_numpy()
         verdict = (
             f"No detectable change in any of {changes.height} model-task cells at the "
-            f"{100 * alpha:g}% level after Holm's correction; {flipped}."
+            f"{100 * alpha:g}% level after Holm's correction (on {int(sizes.min())} to "
+            f"{int(sizes.max())} shared prompts each); {flipped}."
+        )
+    undetermined = changes.filter(pl.col("verdict") == "undetermined")
+    if undetermined.height:
+        u = undetermined.row(0, named=True)
+        verdict = verdict[:-1] + (
+            f"; {undetermined.height} cells could not be tested (e.g. {u['model_id']} on "
+            f"{u['task_type']} moved {fmt_num(u['change'])} points on every prompt alike)."
         )
     return RegressionReport(changes, flip_df, verdict, worse.height > 0, pass_mark, alpha)
 
@@ -184,7 +195,12 @@ def plot_regression(report: RegressionReport, *, ax: Axes | None = None) -> Figu
     t = report.changes
     fig, ax = new_axes(ax, (7.0, 1.4 + 0.45 * t.height))
     y = np.arange(t.height)[::-1]
-    tone = {"regressed": colour(3), "improved": colour(2), "no change": "0.4"}
+    tone = {
+        "regressed": colour(3),
+        "improved": colour(2),
+        "no change": "0.4",
+        "undetermined": colour(4),
+    }
     for yi, r in zip(y, t.iter_rows(named=True), strict=True):
         ax.errorbar(
             r["change"],

@@ -226,3 +226,10 @@ def test_figures_draw_on_a_given_axes_and_refuse_bad_input() -> None:
         plot_model_intervals(pl.DataFrame({"x": [1]}))
     with pytest.raises(ValidationError):
         caption_of(Figure())
+
+
+def test_a_shift_identical_on_every_prompt_is_undetermined_not_no_change() -> None:
+    before = executions({"a": 0.0}, prompts=5, noise_sd=0.0)
+    report = compare_runs(before.with_columns(pl.col("quality_score") - 10), before)
+    assert report.changes["verdict"].to_list() == ["undetermined"]
+    assert "could not be tested" in report.verdict and not report.regressed
