@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import os
 import re
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,8 @@ def render_report(
     if "tables_dir" in declared:
         values["tables_dir"] = str(tables_dir.resolve())
     out.mkdir(parents=True, exist_ok=True)
+    if tables_dir.is_dir():  # a render's tables are its own: none left from an earlier one
+        shutil.rmtree(tables_dir)
     nb_path, html_path = out / f"{name}.ipynb", out / f"{name}.html"
     try:
         with _kernel_imports_this_aigym():

@@ -8,24 +8,19 @@ import os
 import shutil
 from pathlib import Path
 
-from aigym.reports import render_report
+from aigym.reports import RenderedReport
 
 CHROMIUM = os.environ.get("AIGYM_CHROMIUM", "/usr/bin/chromium")
 
 
 def test_rendered_report_is_self_contained_in_a_real_browser(
-    store_dir: Path, tmp_path: Path
+    cost_report: RenderedReport, tmp_path: Path
 ) -> None:
     assert shutil.which(CHROMIUM) or Path(CHROMIUM).is_file(), (
         f"no Chromium at {CHROMIUM}: run `make system-deps` (apt-get install -y chromium)"
     )
     from playwright.sync_api import Request, Route, sync_playwright  # dev extra
 
-    report = render_report(
-        "cost_quality_report",
-        {"store": str(store_dir), "until": "2026-11-09T00:00:00Z", "days": 10, "budget_usd": 5},
-        tmp_path / "out",
-    )
     outside: list[str] = []
     console: list[str] = []
 
@@ -44,7 +39,7 @@ def test_rendered_report_is_self_contained_in_a_real_browser(
             page.route("**/*", guard)
             page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: console.append(str(e)))
-            page.goto(report.html.resolve().as_uri(), wait_until="load")
+            page.goto(cost_report.html.resolve().as_uri(), wait_until="load")
             images = page.eval_on_selector_all(
                 "img", "els => els.map(e => [e.complete, e.naturalWidth, e.naturalHeight])"
             )

@@ -17,18 +17,8 @@ import aigym
 from aigym.errors import AigymError, ValidationError
 from aigym.reports import list_reports, offline_html, render_report
 
+from .conftest import UNTIL
 from .helpers import MODELS, executions, write_store
-
-UNTIL = "2026-11-09T00:00:00+00:00"
-
-
-@pytest.fixture(scope="session")
-def cost_report(
-    store_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> aigym.reports.RenderedReport:
-    out = tmp_path_factory.mktemp("cost")
-    params = {"store": str(store_dir), "until": UNTIL, "days": "10", "budget_usd": 5}
-    return render_report("cost_quality_report", params, out)
 
 
 def test_list_reports_reads_every_parameters_cell() -> None:
