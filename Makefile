@@ -6,11 +6,14 @@ STAMP  := $(VENV)/.aigym-installed
 
 .PHONY: install system-deps test lint typecheck pytest demo bench calibration clean
 
-# Debian packages: bubblewrap isolates generated code in the code-execution scorer.
+# Debian packages: bubblewrap isolates generated code in the code-execution scorer; chromium
+# opens rendered reports in the browser test (Playwright drives it; its own download is not used).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@command -v bwrap >/dev/null || ( $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends bubblewrap )
+	@command -v chromium >/dev/null || ( $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends chromium )
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
             "\nRead the store yourself: polars.scan_parquet / DuckDB read_parquet("
             f"'{root}/executions/*/*.parquet', hive_partitioning = true)"
         )
+    render_tour_reports(root, root.with_name(root.name + "_reports"), live=not args.no_live)
 
 
 def live(store: ParquetStore) -> None:
@@ -195,6 +196,96 @@ def live(store: ParquetStore) -> None:
     )
     print("\nScored against the references (0-100; the models are tiny, the numbers are real):")
     print(scored.select("task_type", "model_id", "scorer", "executions", "mean_value"))
+
+
+# --- The tour's reports (issue #15), rendered at the end of `make demo` -------------------
+# The cost-quality report over the replay, an A/B test replayed from the same outcomes, and
+# (with the live part) a regression report: the live campaign again with 4-token answers.
+# Self-contained HTML files in `<store>_reports/`.
+
+_STARTED = time.perf_counter()  # the demo's own wall time, from import to the last report
+AB_TEST = "gsm8k_mixtral_vs_gpt4"
+
+
+def replay_ab_test(store: ParquetStore, task: str = "gsm8k") -> int:
+    """An A/B test replayed from the published outcomes: each `task` prompt is a unit,
+    assigned (deterministically) to Mixtral (A) or GPT-4 (B), and its published outcome for
+    that model is recorded. Returns the units recorded."""
+    from aigym.abtest import ABTestConfig, get_ab_test_manager
+
+    a, b = "mistralai/mixtral-8x7b-instruct", "openai/gpt-4-1106-preview"
+    df = (
+        store.scan_executions(task_type=task, model_id=[a, b], with_feedback=False)
+        .select("prompt_id", pl.col("model_id").cast(pl.String), "quality_score", "cost_usd")
+        .collect()
+    )
+    outcome = {(r[0], r[1]): (r[2], r[3]) for r in df.iter_rows()}
+    prompts = sorted({p for p, _ in outcome})
+    ab = get_ab_test_manager()
+    ab.create_test(store, ABTestConfig(AB_TEST, task, a, b, min_sample_size=200))
+    n = 0
+    for unit in prompts:
+        variant, model = ab.assign_variant(store, AB_TEST, unit_id=unit)
+        if (unit, model) not in outcome:
+            continue
+        quality, cost = outcome[(unit, model)]
+        ab.record_variant_result(store, AB_TEST, variant, unit_id=unit,
+                                 quality_score=quality, cost_usd=cost)  # fmt: skip
+        n += 1
+    store.flush()
+    return n
+
+
+def rerun_local_truncated(store: ParquetStore) -> bool:
+    """The live campaign again with answers cut to 4 tokens: a regression to catch."""
+    from aigym.campaign import LOCAL_DEMO_MODELS, CampaignSpec, Sampling, load_prompts, run_campaign
+    from aigym.providers import missing_local_packages
+    from aigym.scoring import rescore
+
+    if missing_local_packages():
+        return False
+    prompts = Path(__file__).resolve().parent.parent / "data" / "prompts"
+    items = load_prompts(prompts / "arithmetic.jsonl")[:4]
+    items += load_prompts(prompts / "factual_qa.jsonl")[:4]
+    spec = CampaignSpec(name="demo-local-models-4tok", prompts=items, models=LOCAL_DEMO_MODELS,
+                        sampling=Sampling(max_tokens=4, temperature=0.0), concurrency=4,
+                        store=str(store.root))  # fmt: skip
+    run_campaign(spec, progress=False, verbose=False, store=store)
+    store.flush()
+    for task, scorer in (("arithmetic", "numeric_match"), ("factual_qa", "token_f1")):
+        rescore(store, campaign=spec.name, task_type=task, scorer=scorer)
+    return True
+
+
+def render_tour_reports(root: Path, out: Path, *, live: bool) -> dict[str, Path]:
+    """Render the cost-quality, A/B and (with the live part) regression reports to HTML."""
+    from aigym.reports import render_report
+
+    t0 = time.perf_counter()
+    shutil.rmtree(out, ignore_errors=True)
+    with open_store(root) as store:
+        units = replay_ab_test(store)
+        regression = live and rerun_local_truncated(store)
+    print(f"\nReports (A/B test replayed from {units:,} published GSM8K outcomes):")
+    jobs: list[tuple[str, dict[str, object]]] = [
+        ("cost_quality_report", {"store": str(root), "until": "2026-11-09T00:00:00Z",
+                                 "days": 10.0, "budget_usd": 100.0}),
+        ("ab_test_report", {"store": str(root), "test_name": AB_TEST}),
+    ]  # fmt: skip
+    if regression:
+        pair = {"campaign": "demo-local-models-4tok", "previous": "demo-local-models"}
+        jobs.append(("regression_report", {"store": str(root), "scorer": "latest", **pair}))
+    paths: dict[str, Path] = {}
+    for name, params in jobs:
+        t = time.perf_counter()
+        r = render_report(name, params, out)
+        paths[name] = r.html
+        print(f"  {r.html}  ({len(r.tables)} tables beside it, {time.perf_counter() - t:.0f} s)")
+    took = time.perf_counter() - t0
+    total = time.perf_counter() - _STARTED
+    print(f"Open them in a browser (self-contained, offline). Reports {took:.0f} s; "
+          f"the demo took {total:.0f} s wall time.")  # fmt: skip
+    return paths
 
 
 if __name__ == "__main__":
