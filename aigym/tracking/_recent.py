@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.errors import ValidationError
 from aigym.records import TaskType
 from aigym.store import ParquetStore
@@ -89,6 +90,7 @@ def _one_day(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+@accepts_db
 def get_recent(
     store: ParquetStore,
     limit: int = 50,

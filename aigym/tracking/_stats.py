@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.errors import UnknownModelError, ValidationError
 from aigym.records import TaskType
 from aigym.registry import ModelRegistry
@@ -241,6 +242,7 @@ def _task(task_type: str | None) -> str | None:
     return None if task_type is None else str(TaskType(task_type))
 
 
+@accepts_db
 def get_model_stats(
     store: ParquetStore,
     model_id: str,
@@ -376,6 +378,7 @@ def _sort_key(rank_by: str) -> Any:
     return key
 
 
+@accepts_db
 def get_task_comparison(
     store: ParquetStore,
     task_type: str,
