@@ -18,6 +18,7 @@ from aigym.errors import ValidationError
 from aigym.records import TaskType
 from aigym.store import ParquetStore
 from aigym.tracking._frame import execution_frame
+from aigym.tracking._hints import warn_if_unknown_task
 from aigym.tracking._result import fmt, usd
 from aigym.tracking._window import Window, as_utc
 
@@ -130,6 +131,8 @@ def get_recent(
     )
     empty = pl.DataFrame(schema=schema_lf.collect_schema())
     out = pl.concat(parts, how="vertical_relaxed") if parts else empty
+    if not parts and task is not None:
+        warn_if_unknown_task(store, task)
     out = (
         out.sort("timestamp", "execution_id", descending=True)
         .head(limit)
