@@ -16,6 +16,7 @@ from aigym.stats._checks import Alternative
 from aigym.stats._cluster import (
     ClusteredDifference,
     ClusteredMean,
+    ClusterMoments,
     ClusterTotals,
     cluster_difference,
     cluster_mean,
@@ -76,6 +77,7 @@ __all__ = [
     "Alternative",
     "ArmComparison",
     "BayesianResult",
+    "ClusterMoments",
     "ClusterTotals",
     "ClusteredDifference",
     "ClusteredMean",

@@ -17,7 +17,9 @@ on the per-cluster differences (C - 1 df). Otherwise the arms are independent an
 cluster-robust SEs add, with Welch-Satterthwaite df on the cluster counts.
 
 Everything works from per-cluster totals (`ClusterTotals`: rows and sum per cluster), so a
-polars `group_by(cluster).agg(len, sum)` feeds it without materialising rows.
+polars `group_by(cluster).agg(len, sum)` feeds it without materialising rows; a mean and an
+independent difference need only five sums (`ClusterMoments`), which add across groups with
+disjoint clusters, so a query can return them per model.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from aigym.stats import _dist
 from aigym.stats._checks import check_probability
 
 __all__ = [
+    "ClusterMoments",
     "ClusterTotals",
     "ClusteredDifference",
     "ClusteredMean",
@@ -117,6 +120,56 @@ class ClusterTotals:
         """Whether any cluster holds more than one row (clustering changes the SE)."""
         return bool(np.any(self.counts > 1))
 
+    def moments(self) -> ClusterMoments:
+        """The five sums of a mean (see `ClusterMoments`)."""
+        return _moments(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterMoments:
+    """The sums a cluster-robust mean needs: rows `n`, their `total`, `n_clusters`, and over
+    clusters sum(s_c^2), sum(n_c * s_c), sum(n_c^2) (s_c, n_c: a cluster's sum and rows).
+
+    Moments of groups whose clusters are disjoint add with `+`. `repeated` is whether some
+    cluster holds more than one row (else the clustered SE is the naive one).
+    """
+
+    n: int
+    total: float
+    n_clusters: int
+    sum_cluster_sq: float
+    sum_cluster_cross: float
+    sum_cluster_n_sq: float
+
+    def __add__(self, other: ClusterMoments) -> ClusterMoments:
+        return ClusterMoments(
+            self.n + other.n,
+            self.total + other.total,
+            self.n_clusters + other.n_clusters,
+            self.sum_cluster_sq + other.sum_cluster_sq,
+            self.sum_cluster_cross + other.sum_cluster_cross,
+            self.sum_cluster_n_sq + other.sum_cluster_n_sq,
+        )
+
+    @property
+    def repeated(self) -> bool:
+        return self.sum_cluster_n_sq > self.n
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n if self.n else math.nan
+
+
+def _moments(t: ClusterTotals) -> ClusterMoments:
+    return ClusterMoments(
+        t.n,
+        float(t.sums.sum()),
+        t.n_clusters,
+        float(np.dot(t.sums, t.sums)),
+        float(np.dot(t.counts, t.sums)),
+        float(np.dot(t.counts, t.counts)),
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class ClusteredMean:
@@ -186,19 +239,25 @@ def _interval(est: float, se: float, df: float, confidence: float) -> tuple[floa
     return _dist.wald_interval(est, se, df, confidence, "two-sided")
 
 
-def clustered_mean(totals: ClusterTotals, confidence: float = 0.95) -> ClusteredMean:
+def clustered_mean(
+    totals: ClusterTotals | ClusterMoments, confidence: float = 0.95
+) -> ClusteredMean:
     """The mean of all rows, with Miller's cluster-robust SE (NaN with fewer than 2 clusters)."""
     check_probability("confidence", confidence)
-    n, c = totals.counts.sum(), totals.n_clusters
+    m = totals.moments() if isinstance(totals, ClusterTotals) else totals
+    n, c = m.n, m.n_clusters
     if n == 0:
         return ClusteredMean(math.nan, math.nan, math.nan, math.nan, 0, 0, confidence, math.nan)
-    mean = float(totals.sums.sum() / n)
+    mean = m.total / n
     if c < 2:
-        return ClusteredMean(mean, math.nan, math.nan, math.nan, int(n), c, confidence, math.nan)
-    resid = totals.sums - totals.counts * mean
-    se = math.sqrt(c / (c - 1) * float(np.dot(resid, resid)) / (n * n))
+        return ClusteredMean(mean, math.nan, math.nan, math.nan, n, c, confidence, math.nan)
+    # sum_c (s_c - n_c * mean)^2, expanded into the moments
+    resid_sq = (
+        m.sum_cluster_sq - 2.0 * mean * m.sum_cluster_cross + mean * mean * m.sum_cluster_n_sq
+    )
+    se = math.sqrt(c / (c - 1) * max(resid_sq, 0.0) / (n * n))
     lo, hi = _interval(mean, se, c - 1, confidence)
-    return ClusteredMean(mean, se, lo, hi, int(n), c, confidence, float(c - 1))
+    return ClusteredMean(mean, se, lo, hi, n, c, confidence, float(c - 1))
 
 
 def cluster_mean(
@@ -220,8 +279,8 @@ def _shared(a: ClusterTotals, b: ClusterTotals) -> tuple[list[int], list[int]]:
 
 
 def clustered_difference(
-    a: ClusterTotals,
-    b: ClusterTotals,
+    a: ClusterTotals | ClusterMoments,
+    b: ClusterTotals | ClusterMoments,
     confidence: float = 0.95,
     *,
     paired: bool | None = None,
@@ -230,15 +289,21 @@ def clustered_difference(
 
     `paired=None` pairs when at least 2 clusters are shared and they are at least half of
     each arm's clusters; `paired=True` insists (on the shared ones), `False` never pairs.
+    `ClusterMoments` carry no labels, so they are compared as independent arms.
     """
     check_probability("confidence", confidence)
-    ia, ib = _shared(a, b)
+    if isinstance(a, ClusterTotals) and isinstance(b, ClusterTotals):
+        ia, ib = _shared(a, b)
+    elif paired:
+        raise ValidationError("paired", paired, "pairing needs ClusterTotals (cluster labels)")
+    else:
+        ia, ib = [], []
     k = len(ia)
     if paired is None:
         is_paired = k >= 2 and k >= MIN_SHARED * max(a.n_clusters, b.n_clusters)
     else:
         is_paired = bool(paired)
-    if is_paired:
+    if is_paired and isinstance(a, ClusterTotals) and isinstance(b, ClusterTotals):
         d = b.means[ib] - a.means[ia]
         effect = float(d.mean()) if k else math.nan
         se = float(d.std(ddof=1) / math.sqrt(k)) if k >= 2 else math.nan

@@ -164,3 +164,26 @@ def test_aa_false_positive_rate_with_repeats() -> None:
     assert paired_fp / sims <= 0.05 + mc
     assert unpaired_fp / sims <= 0.05 + mc
     assert naive_fp / sims > 0.2  # per-row treatment: ~36%
+
+
+def test_moments_give_the_same_mean_and_add_across_disjoint_groups() -> None:
+    from aigym.stats import ClusterMoments
+
+    values, clusters = _clustered_data(14, unequal=True)
+    t = ClusterTotals.from_values(values, clusters)
+    m = t.moments()
+    assert isinstance(m, ClusterMoments) and m.repeated
+    a, b = clustered_mean(t), clustered_mean(m)
+    assert (b.mean, b.se, b.ci_low, b.n_clusters) == pytest.approx(
+        (a.mean, a.se, a.ci_low, a.n_clusters), rel=1e-9
+    )
+    half = clusters < 20
+    m1 = ClusterTotals.from_values(values[half], clusters[half]).moments()
+    m2 = ClusterTotals.from_values(values[~half], clusters[~half]).moments()
+    assert clustered_mean(m1 + m2).se == pytest.approx(a.se, rel=1e-9)
+    other = ClusterTotals.from_values(values + 1, clusters + 100)
+    d1 = clustered_difference(t, other)
+    d2 = clustered_difference(m, other.moments())
+    assert not d1.paired and (d2.effect, d2.se, d2.df) == pytest.approx((d1.effect, d1.se, d1.df))
+    with pytest.raises(ValidationError, match="pairing needs"):
+        clustered_difference(m, other.moments(), paired=True)
