@@ -11,13 +11,46 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from aigym.stats import ClusterMoments
 from aigym.store import ParquetStore
 from aigym.tracking._frame import QualitySource, execution_frame
 from aigym.tracking._window import Window
 
-__all__ = ["CUBE_KEYS", "cube_query", "stats_query"]
+__all__ = ["CLUSTER_COLUMNS", "CUBE_KEYS", "cluster_moments", "cluster_query", "stats_query"]
 
 CUBE_KEYS = ("date", "model_id", "task_type")
+_MEASURES = ("status", "latency_ms", "cost_usd", "prompt_tokens", "completion_tokens")
+CLUSTER_COLUMNS = ("q_n", "q_sum", "q_clusters", "q_css", "q_cns", "q_cnn")
+"""Per group, the `ClusterMoments` of quality (rows, sum, clusters, sum s_c^2, n_c s_c, n_c^2)."""
+
+
+def _executions(
+    store: ParquetStore,
+    window: Window,
+    keys: Sequence[str],
+    *,
+    model_id: str | Sequence[str] | None,
+    task_type: str | Sequence[str] | None,
+    scorer: str | None,
+    feedback: bool,
+    measures: Sequence[str] = _MEASURES,
+) -> tuple[pl.LazyFrame, QualitySource]:
+    """The prologue every query shares: the window's executions with quality (and feedback)."""
+    return execution_frame(
+        store, window, [*keys, *measures], model_id=model_id, task_type=task_type,
+        quality=True, scorer=scorer, feedback=feedback,
+    )  # fmt: skip
+
+
+def _head_aggs() -> list[pl.Expr]:
+    return [pl.len().alias("n"), (pl.col("status") == "error").sum().alias("n_error")]
+
+
+def _token_aggs() -> list[pl.Expr]:
+    return [
+        pl.col("prompt_tokens").sum().alias("prompt_tokens"),
+        pl.col("completion_tokens").sum().alias("completion_tokens"),
+    ]
 
 
 def _quality_aggs() -> list[pl.Expr]:
@@ -51,21 +84,12 @@ def stats_query(
 
     The step behind `get_model_stats` and `get_task_comparison`.
     """
-    cols = [*by, "status", "latency_ms", "cost_usd", "prompt_tokens", "completion_tokens"]
-    lf, source = execution_frame(
-        store,
-        window,
-        cols,
-        model_id=model_id,
-        task_type=task_type,
-        quality=True,
-        scorer=scorer,
-        feedback=True,
+    lf, source = _executions(
+        store, window, by, model_id=model_id, task_type=task_type, scorer=scorer, feedback=True
     )
     lat = pl.col("latency_ms")
     aggs = [
-        pl.len().alias("n"),
-        (pl.col("status") == "error").sum().alias("n_error"),
+        *_head_aggs(),
         lat.mean().alias("latency_mean"),
         lat.quantile(0.5, "linear").alias("latency_median"),
         lat.quantile(0.95, "linear").alias("latency_p95"),
@@ -76,8 +100,7 @@ def stats_query(
         pl.col("edit_distance").sum().alias("edit_sum"),
         pl.col("user_rating").count().alias("rating_n"),
         pl.col("user_rating").sum().alias("rating_sum"),
-        pl.col("prompt_tokens").sum().alias("prompt_tokens"),
-        pl.col("completion_tokens").sum().alias("completion_tokens"),
+        *_token_aggs(),
     ]
     return lf.group_by(list(by)).agg(aggs).sort(list(by)), source
 
@@ -94,30 +117,98 @@ def cube_query(
     """Per UTC day x model x task: counts, spend (sum and sum of squares), quality sums.
 
     The step behind `get_cost_analysis` and `dashboard`; `date` is the store's partition
-    column, which is the UTC date of each row's timestamp.
+    column, which is the UTC date of each row's timestamp. Quality sums here treat rows as
+    independent; `cluster_query` gives the clustered moments (prompts span days).
     """
-    cols = [*CUBE_KEYS, "status", "latency_ms", "cost_usd", "prompt_tokens", "completion_tokens"]
-    lf, source = execution_frame(
-        store,
-        window,
-        cols,
-        model_id=model_id,
-        task_type=task_type,
-        quality=True,
-        scorer=scorer,
+    lf, source = _executions(
+        store, window, CUBE_KEYS, model_id=model_id, task_type=task_type, scorer=scorer,
         feedback=approvals,
-    )
+    )  # fmt: skip
     cost = pl.col("cost_usd")
     aggs = [
-        pl.len().alias("n"),
-        (pl.col("status") == "error").sum().alias("n_error"),
+        *_head_aggs(),
         cost.sum().alias("cost_sum"),
         (cost * cost).sum().alias("cost_sq"),
         pl.col("latency_ms").sum().alias("latency_sum"),
         *_quality_aggs(),
-        pl.col("prompt_tokens").sum().alias("prompt_tokens"),
-        pl.col("completion_tokens").sum().alias("completion_tokens"),
+        *_token_aggs(),
     ]
     if approvals:
         aggs += _approval_aggs()
     return lf.group_by(list(CUBE_KEYS)).agg(aggs).sort(list(CUBE_KEYS)), source
+
+
+def cluster_query(
+    store: ParquetStore,
+    window: Window,
+    *,
+    by: Sequence[str] = ("model_id",),
+    model_id: str | Sequence[str] | None = None,
+    task_type: str | Sequence[str] | None = None,
+    scorer: str | None = None,
+) -> tuple[pl.LazyFrame, QualitySource]:
+    """Per group: quality's cluster moments (`CLUSTER_COLUMNS`), the prompt as the cluster.
+
+    A cluster is a prompt (`prompt_id`, else the prompt's hash) within the group; a row
+    with neither is its own cluster, so data without prompt keys costs one more cheap sum
+    and gives the naive (per-row) figures.
+    """
+    keys = list(by)
+    lf, source = _executions(
+        store, window, keys, model_id=model_id, task_type=task_type, scorer=scorer,
+        feedback=False, measures=("status", "prompt_id", "prompt_sha256"),
+    )  # fmt: skip
+    q = pl.col("q")
+    key = pl.coalesce(pl.col("prompt_id").cast(pl.String), pl.col("prompt_sha256").cast(pl.String))
+    rows = lf.filter(q.is_not_null()).select(*keys, "q", key.alias("_key"))
+    n, s = pl.col("_n"), pl.col("_s")
+    keyed = (
+        rows.filter(pl.col("_key").is_not_null())
+        .group_by([*keys, "_key"])
+        .agg(pl.len().alias("_n"), q.sum().alias("_s"))
+        .group_by(keys)
+        .agg(
+            pl.len().alias("k_c"),
+            n.sum().alias("k_n"),
+            s.sum().alias("k_sum"),
+            (s * s).sum().alias("k_ss"),
+            (n * s).sum().alias("k_ns"),
+            (n * n).sum().alias("k_nn"),
+        )
+    )
+    single = (
+        rows.filter(pl.col("_key").is_null())
+        .group_by(keys)
+        .agg(pl.len().alias("u_n"), q.sum().alias("u_sum"), (q * q).sum().alias("u_sq"))
+    )
+    parts = ["k_c", "k_n", "k_sum", "k_ss", "k_ns", "k_nn", "u_n", "u_sum", "u_sq"]
+    col = pl.col
+    out = (
+        keyed.join(single, on=keys, how="full", coalesce=True)
+        .with_columns(col(parts).fill_null(0))
+        .select(
+            *keys,
+            (col("k_n") + col("u_n")).cast(pl.Int64).alias("q_n"),
+            (col("k_sum") + col("u_sum")).cast(pl.Float64).alias("q_sum"),
+            (col("k_c") + col("u_n")).cast(pl.Int64).alias("q_clusters"),
+            (col("k_ss") + col("u_sq")).cast(pl.Float64).alias("q_css"),
+            (col("k_ns") + col("u_sum")).cast(pl.Float64).alias("q_cns"),
+            (col("k_nn") + col("u_n")).cast(pl.Float64).alias("q_cnn"),
+        )
+        .sort(keys)
+    )
+    return out, source
+
+
+def cluster_moments(row: dict[str, object] | None) -> ClusterMoments:
+    """The `ClusterMoments` of one `cluster_query` row (None: no scored rows)."""
+    r = row or {}
+
+    def num(k: str) -> float:
+        v = r.get(k)
+        return float(v) if isinstance(v, (int, float)) else 0.0
+
+    return ClusterMoments(
+        int(num("q_n")), num("q_sum"), int(num("q_clusters")), num("q_css"), num("q_cns"),
+        num("q_cnn"),
+    )  # fmt: skip

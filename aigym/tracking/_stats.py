@@ -1,7 +1,11 @@
 """`get_model_stats` and `get_task_comparison`: one model's figures, and every model's for a task.
 
 Rates are percentages (the spec prints `approval_rate` with a % sign). Quality comes with a
-Student t interval (`aigym.stats.mean_interval`), approval with a Wilson interval.
+Student t interval (`aigym.stats.mean_interval`), approval with a Wilson interval. When a
+prompt was scored more than once (repeats, a bake-off), the quality interval is
+cluster-robust over prompts (`aigym.stats.clustered_mean`, t on prompts - 1 df) and
+`n_quality_clusters` says how many prompts it rests on: repeats of one prompt are not
+independent evidence.
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ from aigym.errors import UnknownModelError, ValidationError
 from aigym.records import TaskType
 from aigym.registry import ModelRegistry
 from aigym.stats import (
+    ClusterMoments,
     ProportionStats,
     SampleStats,
+    clustered_mean,
     mean_interval,
     wilson_interval,
 )
 from aigym.store import ParquetStore
 from aigym.tracking._hints import warn_if_unknown_task
-from aigym.tracking._query import stats_query
+from aigym.tracking._query import cluster_moments, cluster_query, stats_query
 from aigym.tracking._result import Result, fmt, frame, nan_if_none, pct, ratio, usd
 from aigym.tracking._window import Window, make_window
 
@@ -61,6 +67,8 @@ class ModelStats(Result):
     avg_quality_score: float
     quality_interval: tuple[float, float]
     n_scored: int
+    n_quality_clusters: int
+    quality_clustered: bool
     n_unscored: int
     n_from_scorer: int
     approval_rate: float
@@ -115,8 +123,10 @@ class ModelStats(Result):
                 f"{fmt(self.median_latency_ms, ',.0f')} ms, "
                 f"p95 {fmt(self.p95_latency_ms, ',.0f')} ms",
                 f"  cost       mean {usd(self.avg_cost_usd)}, total {usd(self.total_cost_usd)}",
-                f"  quality    {fmt(self.avg_quality_score)} {ci} ({conf} CI) from "
-                f"{self.n_scored:,} scored rows, {self.n_unscored:,} unscored",
+                f"  quality    {fmt(self.avg_quality_score)} {ci} ({conf} CI"
+                f"{', clustered on prompts' if self.quality_clustered else ''}) from "
+                f"{self.n_scored:,} scored rows of {self.n_quality_clusters:,} prompts, "
+                f"{self.n_unscored:,} unscored",
                 f"             source: {self.quality_source}",
                 f"  feedback   approval {pct(self.approval_rate)} {aci} of "
                 f"{self.n_approval_verdicts:,} verdicts; edit distance "
@@ -147,6 +157,8 @@ STATS_SCHEMA: dict[str, Any] = {
     "quality_low": pl.Float64,
     "quality_high": pl.Float64,
     "n_scored": pl.Int64,
+    "n_quality_clusters": pl.Int64,
+    "quality_clustered": pl.Boolean,
     "n_unscored": pl.Int64,
     "n_from_scorer": pl.Int64,
     "approval_rate": pl.Float64,
@@ -182,13 +194,21 @@ def stats_from_row(
     window: Window,
     quality_source: str,
     confidence: float,
+    clusters: ClusterMoments | None = None,
 ) -> ModelStats:
-    """A `ModelStats` from one aggregated row of `stats_query` (None: no executions)."""
+    """A `ModelStats` from one aggregated row of `stats_query` (None: no executions) and the
+    group's `cluster_query` moments (None: every scored row its own cluster)."""
     r = row or {}
     n = int(r.get("n", 0))
     n_err = int(r.get("n_error", 0))
     q = SampleStats(int(r.get("q_n", 0)), float(r.get("q_sum") or 0.0), float(r.get("q_sq") or 0.0))
-    qi = mean_interval(q, confidence)
+    clustered = clusters is not None and clusters.repeated
+    if clusters is not None and clusters.repeated:
+        qi_interval = clustered_mean(clusters, confidence).interval
+        n_clusters = clusters.n_clusters
+    else:
+        qi_interval = mean_interval(q, confidence).interval
+        n_clusters = q.n if clusters is None else clusters.n_clusters
     votes = ProportionStats(int(r.get("approved_n", 0)), int(r.get("approved_yes") or 0))
     ai = wilson_interval(votes, confidence)
     edit_n, rating_n = int(r.get("edit_n", 0)), int(r.get("rating_n", 0))
@@ -209,8 +229,10 @@ def stats_from_row(
         avg_cost_usd=ratio(cost, n),
         total_cost_usd=cost,
         avg_quality_score=q.mean,
-        quality_interval=qi.interval,
+        quality_interval=qi_interval,
         n_scored=q.n,
+        n_quality_clusters=n_clusters,
+        quality_clustered=clustered,
         n_unscored=int(r.get("n_unscored", 0)),
         n_from_scorer=int(r.get("n_from_scorer", 0)),
         approval_rate=100.0 * votes.mean,
@@ -261,7 +283,10 @@ def get_model_stats(
     model = canonical_model(model_id, registry)
     store.flush()  # read this process's own recent writes
     lf, source = stats_query(store, window, model_id=model, task_type=task, scorer=scorer)
-    rows = lf.collect().to_dicts()
+    cl, _ = cluster_query(store, window, model_id=model, task_type=task, scorer=scorer)
+    stats, moments = pl.collect_all([lf, cl])
+    rows = stats.to_dicts()
+    cluster_rows = moments.to_dicts()
     if not rows and task is not None:
         warn_if_unknown_task(store, task)
     return stats_from_row(
@@ -271,6 +296,7 @@ def get_model_stats(
         window=window,
         quality_source=source.describe(),
         confidence=confidence,
+        clusters=cluster_moments(cluster_rows[0] if cluster_rows else None),
     )
 
 
@@ -404,6 +430,9 @@ def get_task_comparison(
     task = str(TaskType(task_type))
     store.flush()
     lf, source = stats_query(store, window, task_type=task, model_id=models, scorer=scorer)
+    cl, _ = cluster_query(store, window, task_type=task, model_id=models, scorer=scorer)
+    stats, moments = pl.collect_all([lf, cl])
+    by_model = {str(r["model_id"]): cluster_moments(r) for r in moments.iter_rows(named=True)}
     desc = source.describe()
     entries = [
         stats_from_row(
@@ -413,8 +442,9 @@ def get_task_comparison(
             window=window,
             quality_source=desc,
             confidence=confidence,
+            clusters=by_model.get(str(r["model_id"]), ClusterMoments(0, 0.0, 0, 0.0, 0.0, 0.0)),
         )
-        for r in lf.collect().to_dicts()
+        for r in stats.to_dicts()
     ]
     if not entries:
         warn_if_unknown_task(store, task)
