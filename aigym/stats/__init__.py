@@ -39,7 +39,15 @@ from aigym.stats._guards import (
     sample_ratio_mismatch,
 )
 from aigym.stats._means import geometric_mean_ratio, mean_interval, non_inferiority, welch_t
-from aigym.stats._multiarm import ArmComparison, MultiArmResult, adjust_results, compare_arms
+from aigym.stats._multiarm import (
+    ArmComparison,
+    ArmPosterior,
+    ArmRanking,
+    MultiArmResult,
+    adjust_results,
+    compare_arms,
+    rank_arms,
+)
 from aigym.stats._paired import mcnemar, paired_t
 from aigym.stats._power import (
     PowerResult,
@@ -76,6 +84,8 @@ from aigym.stats._sufficient import PairedStats, ProportionStats, RatioStats, Sa
 __all__ = [
     "Alternative",
     "ArmComparison",
+    "ArmPosterior",
+    "ArmRanking",
     "BayesianResult",
     "ClusterMoments",
     "ClusterTotals",
@@ -127,6 +137,7 @@ __all__ = [
     "power_means",
     "power_proportions",
     "proportion_stats_by_group",
+    "rank_arms",
     "ratio_delta",
     "ratio_stats_by_group",
     "sample_ratio_mismatch",
