@@ -17,7 +17,13 @@ bake-off data already in the store, paired on shared prompts when there are any.
 """
 
 from aigym.abtest._analysis import ENGINES, ABTestResult, Engine, Winner
-from aigym.abtest._compare import Method, ModelComparison, ModelComparisonRow, compare_models
+from aigym.abtest._compare import (
+    Method,
+    ModelComparison,
+    ModelComparisonRow,
+    PairwiseRow,
+    compare_models,
+)
 from aigym.abtest._config import METRICS, ABTestConfig, Metric, MetricKind, get_metric
 from aigym.abtest._manager import ABTestManager, get_ab_test_manager
 from aigym.abtest._state import ABTestInfo
@@ -38,6 +44,7 @@ __all__ = [
     "MetricKind",
     "ModelComparison",
     "ModelComparisonRow",
+    "PairwiseRow",
     "Winner",
     "compare_models",
     "get_ab_test_manager",
