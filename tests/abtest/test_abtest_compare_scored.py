@@ -33,7 +33,7 @@ def _campaign(store: ParquetStore, rng: np.random.Generator, effects: dict[str, 
     for model, effect in effects.items():
         per_prompt = np.zeros(PROMPTS)
         for p in range(PROMPTS):
-            for r in range(REPEATS):
+            for _ in range(REPEATS):
                 ts = START + dt.timedelta(seconds=len(execs))
                 ex = Execution.from_metrics(
                     TaskMetrics(model, "email_writing", 100, 50, 800.0, 0.01,
