@@ -352,16 +352,20 @@ class TaskComparison:
             return (
                 f"{head}\n  no executions of this task in the window: widen days= or check the task"
             )
-        lines = [head, f"  quality: {self.quality_source}"]
+        clustered = any(e.quality_clustered for e in self.entries)
+        note = "; CI clustered on prompts (repeats)" if clustered else ""
+        lines = [head, f"  quality: {self.quality_source}{note}"]
         lines.append(
-            f"  {'#':>2} {'model':<34} {'n':>8} {'quality':>8} {'95% CI':>16} {'cost':>9} "
+            f"  {'#':>2} {'model':<34} {'n':>8} {'prompts':>8} {'quality':>8} {'95% CI':>16} "
+            f"{'cost':>9} "
             f"{'approval':>8} {'p95 ms':>8} {'err %':>6} pareto"
         )
         for e in self.entries:
             ci = _interval(e.quality_interval)
             lines.append(
                 f"  {e.rank or 0:>2} {e.model_id[:34]:<34} {e.n_executions:>8,} "
-                f"{fmt(e.avg_quality_score):>8} {ci:>16} {fmt(e.avg_cost_usd, '.4f'):>9} "
+                f"{e.n_quality_clusters:>8,} {fmt(e.avg_quality_score):>8} {ci:>16} "
+                f"{fmt(e.avg_cost_usd, '.4f'):>9} "
                 f"{pct(e.approval_rate):>8} {fmt(e.p95_latency_ms, ',.0f'):>8} "
                 f"{fmt(e.error_rate):>6} {'yes' if e.pareto_optimal else ''}"
             )
