@@ -17,7 +17,7 @@ import polars as pl
 from aigym._alias import accepts_db
 from aigym.stats import ClusterMoments, SampleStats, clustered_mean, mean_interval
 from aigym.store import ParquetStore
-from aigym.tracking._query import cluster_moments, cluster_query, cube_query
+from aigym.tracking._query import cluster_frame, cluster_moments, cube_query
 from aigym.tracking._result import Result, fmt, pct, ratio, usd
 from aigym.tracking._savings import MIN_SAMPLES
 from aigym.tracking._window import Window, make_window
@@ -126,10 +126,10 @@ def dashboard(
     """Totals, top models by use, daily trend, quality by task and error rates for a window."""
     window = make_window(days, until)
     store.flush()
-    lf, source = cube_query(store, window, scorer=scorer, approvals=True)
-    cl, _ = cluster_query(store, window, by=("task_type",), scorer=scorer)
-    cube, moments = pl.collect_all([lf, cl])
-    task_moments = moments.with_columns(pl.col("task_type").cast(pl.String))
+    lf, source = cube_query(store, window, scorer=scorer, approvals=True, prompt_keys=True)
+    cube = lf.collect()
+    task_moments = cluster_frame(store, window, cube, ["task_type"], scorer=scorer)
+    cube = cube.drop("q_keyed")
     overall = sum(
         (cluster_moments(r) for r in task_moments.iter_rows(named=True)),
         ClusterMoments(0, 0.0, 0, 0.0, 0.0, 0.0),

@@ -32,7 +32,7 @@ from aigym.stats import (
 )
 from aigym.store import ParquetStore
 from aigym.tracking._hints import warn_if_unknown_task
-from aigym.tracking._query import cluster_moments, cluster_query, stats_query
+from aigym.tracking._query import cluster_frame, cluster_moments, stats_query
 from aigym.tracking._result import Result, fmt, frame, nan_if_none, pct, ratio, usd
 from aigym.tracking._window import Window, make_window
 
@@ -282,11 +282,14 @@ def get_model_stats(
     task = _task(task_type)
     model = canonical_model(model_id, registry)
     store.flush()  # read this process's own recent writes
-    lf, source = stats_query(store, window, model_id=model, task_type=task, scorer=scorer)
-    cl, _ = cluster_query(store, window, model_id=model, task_type=task, scorer=scorer)
-    stats, moments = pl.collect_all([lf, cl])
+    lf, source = stats_query(
+        store, window, model_id=model, task_type=task, scorer=scorer, prompt_keys=True
+    )
+    stats = lf.collect()
     rows = stats.to_dicts()
-    cluster_rows = moments.to_dicts()
+    cluster_rows = cluster_frame(
+        store, window, stats, ["model_id"], scorer=scorer, model_id=model, task_type=task
+    ).to_dicts()
     if not rows and task is not None:
         warn_if_unknown_task(store, task)
     return stats_from_row(
@@ -296,7 +299,7 @@ def get_model_stats(
         window=window,
         quality_source=source.describe(),
         confidence=confidence,
-        clusters=cluster_moments(cluster_rows[0] if cluster_rows else None),
+        clusters=cluster_moments(cluster_rows[0]) if cluster_rows else None,
     )
 
 
@@ -433,10 +436,14 @@ def get_task_comparison(
     window = make_window(days, until)
     task = str(TaskType(task_type))
     store.flush()
-    lf, source = stats_query(store, window, task_type=task, model_id=models, scorer=scorer)
-    cl, _ = cluster_query(store, window, task_type=task, model_id=models, scorer=scorer)
-    stats, moments = pl.collect_all([lf, cl])
-    by_model = {str(r["model_id"]): cluster_moments(r) for r in moments.iter_rows(named=True)}
+    lf, source = stats_query(
+        store, window, task_type=task, model_id=models, scorer=scorer, prompt_keys=True
+    )
+    stats = lf.collect()
+    clusters = cluster_frame(
+        store, window, stats, ["model_id"], scorer=scorer, model_id=models, task_type=task
+    )
+    by_model = {r["model_id"]: cluster_moments(r) for r in clusters.iter_rows(named=True)}
     desc = source.describe()
     entries = [
         stats_from_row(
@@ -446,7 +453,7 @@ def get_task_comparison(
             window=window,
             quality_source=desc,
             confidence=confidence,
-            clusters=by_model.get(str(r["model_id"]), ClusterMoments(0, 0.0, 0, 0.0, 0.0, 0.0)),
+            clusters=by_model.get(str(r["model_id"])),
         )
         for r in stats.to_dicts()
     ]
