@@ -17,7 +17,13 @@ bake-off data already in the store, paired on shared prompts when there are any.
 """
 
 from aigym.abtest._analysis import ABTestResult
-from aigym.abtest._compare import Method, ModelComparison, ModelComparisonRow, compare_models
+from aigym.abtest._compare import (
+    Method,
+    ModelComparison,
+    ModelComparisonRow,
+    PairwiseRow,
+    compare_models,
+)
 from aigym.abtest._config import METRICS, ABTestConfig, Metric, MetricKind, get_metric
 from aigym.abtest._manager import ABTestManager, get_ab_test_manager
 from aigym.abtest._rules import DEFAULT_ENGINE, ENGINES, Engine, Winner
@@ -40,6 +46,7 @@ __all__ = [
     "MetricKind",
     "ModelComparison",
     "ModelComparisonRow",
+    "PairwiseRow",
     "Winner",
     "compare_models",
     "get_ab_test_manager",

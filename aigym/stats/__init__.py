@@ -13,6 +13,16 @@ from __future__ import annotations
 
 from aigym.stats._bayes import bayes_means, bayes_proportions, gaussian_posterior
 from aigym.stats._checks import Alternative
+from aigym.stats._cluster import (
+    ClusteredDifference,
+    ClusteredMean,
+    ClusterMoments,
+    ClusterTotals,
+    cluster_difference,
+    cluster_mean,
+    clustered_difference,
+    clustered_mean,
+)
 from aigym.stats._display import format_interval, format_p_value
 from aigym.stats._frames import (
     paired_stats_by_group,
@@ -31,7 +41,15 @@ from aigym.stats._guards import (
     sample_ratio_mismatch,
 )
 from aigym.stats._means import geometric_mean_ratio, mean_interval, non_inferiority, welch_t
-from aigym.stats._multiarm import ArmComparison, MultiArmResult, adjust_results, compare_arms
+from aigym.stats._multiarm import (
+    ArmComparison,
+    ArmPosterior,
+    ArmRanking,
+    MultiArmResult,
+    adjust_results,
+    compare_arms,
+    rank_arms,
+)
 from aigym.stats._paired import mcnemar, paired_t
 from aigym.stats._power import (
     PowerResult,
@@ -68,7 +86,13 @@ from aigym.stats._sufficient import PairedStats, ProportionStats, RatioStats, Sa
 __all__ = [
     "Alternative",
     "ArmComparison",
+    "ArmPosterior",
+    "ArmRanking",
     "BayesianResult",
+    "ClusterMoments",
+    "ClusterTotals",
+    "ClusteredDifference",
+    "ClusteredMean",
     "Correction",
     "DifferenceType",
     "Direction",
@@ -92,6 +116,10 @@ __all__ = [
     "benjamini_hochberg",
     "benjamini_yekutieli",
     "bonferroni",
+    "cluster_difference",
+    "cluster_mean",
+    "clustered_difference",
+    "clustered_mean",
     "compare_arms",
     "exact_quantile",
     "fisher_exact",
@@ -114,6 +142,7 @@ __all__ = [
     "power_proportions",
     "proportion_stats_by_group",
     "quantile_difference",
+    "rank_arms",
     "ratio_delta",
     "ratio_stats_by_group",
     "sample_ratio_mismatch",

@@ -12,9 +12,10 @@ from typing import Any
 
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.store import ParquetStore
 from aigym.tracking._forecast import BudgetForecast, forecast_spend
-from aigym.tracking._query import cube_query
+from aigym.tracking._query import CLUSTER_COLUMNS, cluster_frame, cube_query
 from aigym.tracking._result import Result, frame, pct, ratio, usd
 from aigym.tracking._savings import (
     DEFAULT_MARGIN,
@@ -228,6 +229,7 @@ def _forecast(
     )
 
 
+@accepts_db
 def get_cost_analysis(
     store: ParquetStore,
     days: float = 30,
@@ -247,13 +249,22 @@ def get_cost_analysis(
     """
     window = make_window(days, until)
     store.flush()
-    lf, source = cube_query(store, window, scorer=scorer)
+    lf, source = cube_query(store, window, scorer=scorer, prompt_keys=True)
     cube = lf.collect()
+    moments = cluster_frame(store, window, cube, ["task_type", "model_id"], scorer=scorer)
+    cube = cube.drop("q_keyed")
     n = int(cube["n"].sum()) if cube.height else 0
     total = float(cube["cost_sum"].sum()) if cube.height else 0.0
+    keys = [pl.col("task_type", "model_id").cast(pl.String)]
     by_mt = (
         cube.group_by("task_type", "model_id")
         .agg(pl.exclude("date").sum())
+        .with_columns(keys)
+        .join(
+            moments.select("task_type", "model_id", *CLUSTER_COLUMNS[2:]),
+            on=["task_type", "model_id"],
+            how="left",
+        )
         .sort("task_type", "model_id")
     )
     daily = daily_series(cube, window)

@@ -1,7 +1,9 @@
 """`dashboard`: the overview the spec's `GET /dashboard` endpoint gives, from one scan.
 
 Totals, the most used models, a daily trend, quality by task and error rates. `to_dict()` is
-JSON-ready apart from dates (serialise them with `default=str`).
+JSON-ready apart from dates (serialise them with `default=str`). The quality interval is
+cluster-robust over prompts when a prompt was scored more than once (`n_quality_clusters`
+prompts behind `n_scored` rows).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import Any
 
 import polars as pl
 
-from aigym.stats import SampleStats, mean_interval
+from aigym._alias import accepts_db
+from aigym.stats import ClusterMoments, SampleStats, clustered_mean, mean_interval
 from aigym.store import ParquetStore
-from aigym.tracking._query import cube_query
+from aigym.tracking._query import cluster_frame, cluster_moments, cube_query
 from aigym.tracking._result import Result, fmt, pct, ratio, usd
 from aigym.tracking._savings import MIN_SAMPLES
 from aigym.tracking._window import Window, make_window
@@ -38,6 +41,9 @@ class Dashboard(Result):
     error_rate: float
     avg_quality_score: float
     quality_interval: tuple[float, float]
+    n_scored: int
+    n_quality_clusters: int
+    quality_clustered: bool
     n_unscored: int
     approval_rate: float
     total_tokens: int
@@ -74,7 +80,8 @@ class Dashboard(Result):
             f"{self.n_tasks} task(s); "
             f"spend {usd(self.total_cost_usd)} ({usd(self.avg_cost_usd)} each)",
             f"  errors {pct(self.error_rate)}; quality {fmt(self.avg_quality_score)} "
-            f"[{fmt(lo)}, {fmt(hi)}] ({self.n_unscored:,} unscored); "
+            f"[{fmt(lo)}, {fmt(hi)}] ({self.n_scored:,} scored rows of "
+            f"{self.n_quality_clusters:,} prompts, {self.n_unscored:,} unscored); "
             f"approval {pct(self.approval_rate)}",
             "  top models:",
         ]
@@ -106,6 +113,7 @@ def _mean(s: str) -> pl.Expr:
     return pl.when(pl.col("q_n") > 0).then(pl.col("q_sum") / pl.col("q_n")).alias(s)
 
 
+@accepts_db
 def dashboard(
     store: ParquetStore,
     days: float = 30,
@@ -118,8 +126,14 @@ def dashboard(
     """Totals, top models by use, daily trend, quality by task and error rates for a window."""
     window = make_window(days, until)
     store.flush()
-    lf, source = cube_query(store, window, scorer=scorer, approvals=True)
+    lf, source = cube_query(store, window, scorer=scorer, approvals=True, prompt_keys=True)
     cube = lf.collect()
+    task_moments = cluster_frame(store, window, cube, ["task_type"], scorer=scorer)
+    cube = cube.drop("q_keyed")
+    overall = sum(
+        (cluster_moments(r) for r in task_moments.iter_rows(named=True)),
+        ClusterMoments(0, 0.0, 0, 0.0, 0.0, 0.0),
+    )
     sums = cube.select(pl.exclude("date", "model_id", "task_type").sum()).row(0, named=True)
     n = int(sums["n"] or 0)
     q = SampleStats(int(sums["q_n"] or 0), float(sums["q_sum"] or 0.0), float(sums["q_sq"] or 0.0))
@@ -169,9 +183,13 @@ def dashboard(
         .agg(pl.exclude("date", "model_id").sum())
         .with_columns(pl.col("n").alias("n_executions"), _mean("avg_quality_score"), rate)
         .join(best, on="task_type", how="left")
+        .with_columns(pl.col("task_type").cast(pl.String))
+        .join(task_moments.select("task_type", pl.col("q_clusters").alias("n_quality_clusters")),
+              on="task_type", how="left")
+        .with_columns(pl.col("n_quality_clusters").fill_null(0))
         .sort("task_type")
         .select("task_type", "n_executions", "avg_quality_score", pl.col("q_n").alias("n_scored"),
-                "n_unscored", "error_rate", "best_model")
+                "n_quality_clusters", "n_unscored", "error_rate", "best_model")
     )  # fmt: skip
     return Dashboard(
         since=window.since,
@@ -183,7 +201,14 @@ def dashboard(
         avg_cost_usd=ratio(float(sums["cost_sum"] or 0.0), n),
         error_rate=100.0 * ratio(int(sums["n_error"] or 0), n),
         avg_quality_score=q.mean,
-        quality_interval=mean_interval(q, confidence).interval,
+        quality_interval=(
+            clustered_mean(overall, confidence).interval
+            if overall.repeated
+            else mean_interval(q, confidence).interval
+        ),
+        n_scored=q.n,
+        n_quality_clusters=overall.n_clusters if overall.n else q.n,
+        quality_clustered=overall.repeated,
         n_unscored=int(sums["n_unscored"] or 0),
         approval_rate=100.0 * ratio(int(sums["approved_yes"] or 0), int(sums["approved_n"] or 0)),
         total_tokens=int((sums["prompt_tokens"] or 0) + (sums["completion_tokens"] or 0)),

@@ -11,13 +11,56 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from aigym.stats import ClusterMoments
 from aigym.store import ParquetStore
 from aigym.tracking._frame import QualitySource, execution_frame
 from aigym.tracking._window import Window
 
-__all__ = ["CUBE_KEYS", "cube_query", "stats_query"]
+__all__ = [
+    "CLUSTER_COLUMNS",
+    "CUBE_KEYS",
+    "cluster_frame",
+    "cluster_moments",
+    "cluster_query",
+    "cube_query",
+    "has_prompt_keys",
+    "stats_query",
+]
 
 CUBE_KEYS = ("date", "model_id", "task_type")
+_MEASURES = ("status", "latency_ms", "cost_usd", "prompt_tokens", "completion_tokens")
+_PROMPT_KEYS = ("prompt_id", "prompt_sha256")
+CLUSTER_COLUMNS = ("q_n", "q_sum", "q_clusters", "q_css", "q_cns", "q_cnn")
+"""Per group, the `ClusterMoments` of quality (rows, sum, clusters, sum s_c^2, n_c s_c, n_c^2)."""
+
+
+def _executions(
+    store: ParquetStore,
+    window: Window,
+    keys: Sequence[str],
+    *,
+    model_id: str | Sequence[str] | None,
+    task_type: str | Sequence[str] | None,
+    scorer: str | None,
+    feedback: bool,
+    measures: Sequence[str] = _MEASURES,
+) -> tuple[pl.LazyFrame, QualitySource]:
+    """The prologue every query shares: the window's executions with quality (and feedback)."""
+    return execution_frame(
+        store, window, [*keys, *measures], model_id=model_id, task_type=task_type,
+        quality=True, scorer=scorer, feedback=feedback,
+    )  # fmt: skip
+
+
+def _head_aggs() -> list[pl.Expr]:
+    return [pl.len().alias("n"), (pl.col("status") == "error").sum().alias("n_error")]
+
+
+def _token_aggs() -> list[pl.Expr]:
+    return [
+        pl.col("prompt_tokens").sum().alias("prompt_tokens"),
+        pl.col("completion_tokens").sum().alias("completion_tokens"),
+    ]
 
 
 def _quality_aggs() -> list[pl.Expr]:
@@ -46,26 +89,41 @@ def stats_query(
     model_id: str | Sequence[str] | None = None,
     task_type: str | Sequence[str] | None = None,
     scorer: str | None = None,
+    prompt_keys: bool = False,
 ) -> tuple[pl.LazyFrame, QualitySource]:
     """Per group: counts, latency mean/median/p95 (exact, linear), spend, quality sums, feedback.
 
-    The step behind `get_model_stats` and `get_task_comparison`.
+    The step behind `get_model_stats` and `get_task_comparison`. `prompt_keys` adds
+    `q_keyed` (scored rows with a prompt key): only when some exist do the calls run
+    `cluster_query`, so data without prompt keys pays nothing for clustering.
     """
-    cols = [*by, "status", "latency_ms", "cost_usd", "prompt_tokens", "completion_tokens"]
-    lf, source = execution_frame(
-        store,
-        window,
-        cols,
-        model_id=model_id,
-        task_type=task_type,
-        quality=True,
-        scorer=scorer,
-        feedback=True,
-    )
+    lf, source = _executions(
+        store, window, by, model_id=model_id, task_type=task_type, scorer=scorer,
+        feedback=True, measures=_measures(prompt_keys),
+    )  # fmt: skip
+    return _stats_aggregate(lf, by, prompt_keys), source
+
+
+def _measures(prompt_keys: bool) -> tuple[str, ...]:
+    return (*_MEASURES, *_PROMPT_KEYS) if prompt_keys else _MEASURES
+
+
+def _keyed_aggs(prompt_keys: bool) -> list[pl.Expr]:
+    if not prompt_keys:
+        return []
+    keyed = pl.col("prompt_id").is_not_null() | pl.col("prompt_sha256").is_not_null()
+    return [(keyed & pl.col("q").is_not_null()).sum().alias("q_keyed")]
+
+
+def has_prompt_keys(frame: pl.DataFrame) -> bool:
+    """Whether a `prompt_keys=True` aggregate saw any scored row with a prompt key."""
+    return "q_keyed" in frame.columns and bool(frame["q_keyed"].sum())
+
+
+def _stats_aggregate(lf: pl.LazyFrame, by: Sequence[str], prompt_keys: bool) -> pl.LazyFrame:
     lat = pl.col("latency_ms")
     aggs = [
-        pl.len().alias("n"),
-        (pl.col("status") == "error").sum().alias("n_error"),
+        *_head_aggs(),
         lat.mean().alias("latency_mean"),
         lat.quantile(0.5, "linear").alias("latency_median"),
         lat.quantile(0.95, "linear").alias("latency_p95"),
@@ -76,10 +134,10 @@ def stats_query(
         pl.col("edit_distance").sum().alias("edit_sum"),
         pl.col("user_rating").count().alias("rating_n"),
         pl.col("user_rating").sum().alias("rating_sum"),
-        pl.col("prompt_tokens").sum().alias("prompt_tokens"),
-        pl.col("completion_tokens").sum().alias("completion_tokens"),
+        *_token_aggs(),
+        *_keyed_aggs(prompt_keys),
     ]
-    return lf.group_by(list(by)).agg(aggs).sort(list(by)), source
+    return lf.group_by(list(by)).agg(aggs).sort(list(by))
 
 
 def cube_query(
@@ -90,34 +148,151 @@ def cube_query(
     approvals: bool = False,
     model_id: str | Sequence[str] | None = None,
     task_type: str | Sequence[str] | None = None,
+    prompt_keys: bool = False,
 ) -> tuple[pl.LazyFrame, QualitySource]:
     """Per UTC day x model x task: counts, spend (sum and sum of squares), quality sums.
 
     The step behind `get_cost_analysis` and `dashboard`; `date` is the store's partition
-    column, which is the UTC date of each row's timestamp.
+    column, which is the UTC date of each row's timestamp. Quality sums here treat rows as
+    independent; `cluster_query` gives the clustered moments (prompts span days), and
+    `prompt_keys` adds `q_keyed` to say whether it is needed (see `stats_query`).
     """
-    cols = [*CUBE_KEYS, "status", "latency_ms", "cost_usd", "prompt_tokens", "completion_tokens"]
-    lf, source = execution_frame(
-        store,
-        window,
-        cols,
-        model_id=model_id,
-        task_type=task_type,
-        quality=True,
-        scorer=scorer,
-        feedback=approvals,
-    )
+    lf, source = _executions(
+        store, window, CUBE_KEYS, model_id=model_id, task_type=task_type, scorer=scorer,
+        feedback=approvals, measures=_measures(prompt_keys),
+    )  # fmt: skip
+    return _cube_aggregate(lf, approvals, prompt_keys), source
+
+
+def _cube_aggregate(lf: pl.LazyFrame, approvals: bool, prompt_keys: bool) -> pl.LazyFrame:
     cost = pl.col("cost_usd")
     aggs = [
-        pl.len().alias("n"),
-        (pl.col("status") == "error").sum().alias("n_error"),
+        *_head_aggs(),
         cost.sum().alias("cost_sum"),
         (cost * cost).sum().alias("cost_sq"),
         pl.col("latency_ms").sum().alias("latency_sum"),
         *_quality_aggs(),
-        pl.col("prompt_tokens").sum().alias("prompt_tokens"),
-        pl.col("completion_tokens").sum().alias("completion_tokens"),
+        *_token_aggs(),
     ]
     if approvals:
         aggs += _approval_aggs()
-    return lf.group_by(list(CUBE_KEYS)).agg(aggs).sort(list(CUBE_KEYS)), source
+    aggs += _keyed_aggs(prompt_keys)
+    return lf.group_by(list(CUBE_KEYS)).agg(aggs).sort(list(CUBE_KEYS))
+
+
+def cluster_query(
+    store: ParquetStore,
+    window: Window,
+    *,
+    by: Sequence[str] = ("model_id",),
+    model_id: str | Sequence[str] | None = None,
+    task_type: str | Sequence[str] | None = None,
+    scorer: str | None = None,
+) -> tuple[pl.LazyFrame, QualitySource]:
+    """Per group: quality's cluster moments (`CLUSTER_COLUMNS`), the prompt as the cluster.
+
+    A cluster is a prompt (`prompt_id`, else the prompt's hash) within the group; a row
+    with neither is its own cluster, so data without prompt keys costs one more cheap sum
+    and gives the naive (per-row) figures.
+    """
+    lf, source = _executions(
+        store, window, by, model_id=model_id, task_type=task_type, scorer=scorer,
+        feedback=False, measures=("status", *_PROMPT_KEYS),
+    )  # fmt: skip
+    return _cluster_aggregate(lf, by), source
+
+
+def _cluster_aggregate(lf: pl.LazyFrame, by: Sequence[str]) -> pl.LazyFrame:
+    keys = list(by)
+    q = pl.col("q")
+    key = pl.coalesce(pl.col("prompt_id").cast(pl.String), pl.col("prompt_sha256").cast(pl.String))
+    rows = lf.filter(q.is_not_null()).select(*keys, "q", key.alias("_key"))
+    n, s = pl.col("_n"), pl.col("_s")
+    keyed = (
+        rows.filter(pl.col("_key").is_not_null())
+        .group_by([*keys, "_key"])
+        .agg(pl.len().alias("_n"), q.sum().alias("_s"))
+        .group_by(keys)
+        .agg(
+            pl.len().alias("k_c"),
+            n.sum().alias("k_n"),
+            s.sum().alias("k_sum"),
+            (s * s).sum().alias("k_ss"),
+            (n * s).sum().alias("k_ns"),
+            (n * n).sum().alias("k_nn"),
+        )
+    )
+    single = (
+        rows.filter(pl.col("_key").is_null())
+        .group_by(keys)
+        .agg(pl.len().alias("u_n"), q.sum().alias("u_sum"), (q * q).sum().alias("u_sq"))
+    )
+    parts = ["k_c", "k_n", "k_sum", "k_ss", "k_ns", "k_nn", "u_n", "u_sum", "u_sq"]
+    col = pl.col
+    out = (
+        keyed.join(single, on=keys, how="full", coalesce=True)
+        .with_columns(col(parts).fill_null(0))
+        .select(
+            *keys,
+            (col("k_n") + col("u_n")).cast(pl.Int64).alias("q_n"),
+            (col("k_sum") + col("u_sum")).cast(pl.Float64).alias("q_sum"),
+            (col("k_c") + col("u_n")).cast(pl.Int64).alias("q_clusters"),
+            (col("k_ss") + col("u_sq")).cast(pl.Float64).alias("q_css"),
+            (col("k_ns") + col("u_sum")).cast(pl.Float64).alias("q_cns"),
+            (col("k_nn") + col("u_n")).cast(pl.Float64).alias("q_cnn"),
+        )
+        .sort(keys)
+    )
+    return out
+
+
+def cluster_frame(
+    store: ParquetStore,
+    window: Window,
+    aggregate: pl.DataFrame,
+    by: Sequence[str],
+    *,
+    scorer: str | None,
+    model_id: str | Sequence[str] | None = None,
+    task_type: str | Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Quality's cluster moments per `by` (keys as strings), for an aggregate collected with
+    `prompt_keys=True` over the same rows: from `cluster_query` when it saw prompt keys,
+    else every scored row is its own cluster, read off the aggregate's sums (no second scan).
+    """
+    keys = list(by)
+    if has_prompt_keys(aggregate):
+        lf, _ = cluster_query(
+            store, window, by=keys, model_id=model_id, task_type=task_type, scorer=scorer
+        )
+        out = lf.collect()
+    else:
+        q_n = pl.col("q_n").cast(pl.Int64)
+        out = (
+            aggregate.group_by(keys)
+            .agg(pl.col("q_n", "q_sum", "q_sq").sum())
+            .select(
+                *keys,
+                q_n.alias("q_n"),
+                pl.col("q_sum").cast(pl.Float64),
+                q_n.alias("q_clusters"),
+                pl.col("q_sq").cast(pl.Float64).alias("q_css"),
+                pl.col("q_sum").cast(pl.Float64).alias("q_cns"),
+                q_n.cast(pl.Float64).alias("q_cnn"),
+            )
+        )
+    return out.with_columns(pl.col(keys).cast(pl.String)).sort(keys)
+
+
+def cluster_moments(row: dict[str, object] | None) -> ClusterMoments:
+    """The `ClusterMoments` of one `cluster_query` row (None: no scored rows)."""
+    r = row or {}
+
+    def num(k: str) -> float:
+        v = r.get(k)
+        return float(v) if isinstance(v, (int, float)) else 0.0
+
+    return ClusterMoments(
+        int(num("q_n")), num("q_sum"), int(num("q_clusters")), num("q_css"), num("q_cns"),
+        num("q_cnn"),
+    )  # fmt: skip

@@ -6,6 +6,14 @@ cheaper model that is merely noisier has a wide interval and fails the test. The
 every (task, used model, cheaper model) test in one analysis are Holm-adjusted together, so
 the chance of recommending even one switch to a truly worse model stays below 1 - confidence.
 
+When a prompt was scored more than once for either model (repeats, a bake-off), the test is
+cluster-robust over prompts instead (`aigym.stats.clustered_difference` on the two arms'
+`ClusterMoments`, Welch-Satterthwaite df on prompt counts; Miller 2024): repeats of one prompt
+share its difficulty, so per-row Welch would make the bound too tight and recommend switches
+to worse models far more often than stated. The arms are treated as independent (a prompt
+answered by both models is not paired), which is valid and, when prompts are shared,
+conservative. `n_clusters_*` report how many prompts each arm's quality rests on.
+
 The saving is what the executions run on the used model would have cost on the cheaper one:
 n_used * (mean cost used - mean cost cheaper), with a Welch interval for the difference of
 mean costs. It is observational: models may have served different prompts, so confirm a
@@ -21,7 +29,15 @@ from typing import Any
 
 import polars as pl
 
-from aigym.stats import SampleStats, StatsConfig, holm, non_inferiority, welch_t
+from aigym.stats import (
+    ClusterMoments,
+    SampleStats,
+    StatsConfig,
+    clustered_difference,
+    holm,
+    non_inferiority,
+    welch_t,
+)
 from aigym.tracking._result import Result, frame, usd
 
 __all__ = ["DEFAULT_MARGIN", "MIN_SAMPLES", "Saving", "find_savings"]
@@ -47,6 +63,9 @@ class Saving(Result):
     suggested_quality: float
     n_scored_current: int
     n_scored_suggested: int
+    n_clusters_current: int
+    n_clusters_suggested: int
+    quality_method: str
     quality_difference: float
     quality_lower_bound: float
     margin: float
@@ -90,6 +109,9 @@ SAVINGS_SCHEMA: dict[str, Any] = {
     "suggested_quality": pl.Float64,
     "n_scored_current": pl.Int64,
     "n_scored_suggested": pl.Int64,
+    "n_clusters_current": pl.Int64,
+    "n_clusters_suggested": pl.Int64,
+    "quality_method": pl.String,
     "quality_difference": pl.Float64,
     "quality_lower_bound": pl.Float64,
     "margin": pl.Float64,
@@ -111,17 +133,29 @@ class _Arm:
     n_error: int
     cost: SampleStats
     quality: SampleStats
+    clusters: ClusterMoments
+
+
+def _moments(r: Mapping[str, Any], q: SampleStats) -> ClusterMoments:
+    """The row's quality cluster moments; without them every scored row is its own cluster."""
+    if r.get("q_clusters") is None:
+        return ClusterMoments(q.n, q.sum, q.n, q.sum_squares, q.sum, float(q.n))
+    return ClusterMoments(
+        q.n, q.sum, int(r["q_clusters"]), float(r["q_css"]), float(r["q_cns"]), float(r["q_cnn"])
+    )
 
 
 def _arms(by_model_task: pl.DataFrame) -> dict[str, list[_Arm]]:
     out: dict[str, list[_Arm]] = {}
     for r in by_model_task.iter_rows(named=True):
+        q = SampleStats(int(r["q_n"]), float(r["q_sum"] or 0.0), float(r["q_sq"] or 0.0))
         arm = _Arm(
             r["model_id"],
             int(r["n"]),
             int(r["n_error"]),
             SampleStats(int(r["n"]), float(r["cost_sum"]), float(r["cost_sq"])),
-            SampleStats(int(r["q_n"]), float(r["q_sum"] or 0.0), float(r["q_sq"] or 0.0)),
+            q,
+            _moments(r, q),
         )
         out.setdefault(r["task_type"], []).append(arm)
     return out
@@ -138,7 +172,8 @@ def find_savings(
     make for each (task, used model): the cheapest of the models shown non-inferior.
 
     `by_model_task` holds per (task_type, model_id): n, n_error, cost_sum, cost_sq, q_n,
-    q_sum, q_sq (the cost analysis cube summed over days).
+    q_sum, q_sq (the cost analysis cube summed over days), and optionally the quality
+    cluster moments q_clusters, q_css, q_cns, q_cnn (`cluster_query`).
     """
     quality_cfg = StatsConfig(confidence=confidence)
     cost_cfg = StatsConfig(confidence=confidence, direction="lower_is_better")
@@ -150,7 +185,7 @@ def find_savings(
             for b in arms:
                 if b is a or b.quality.n < min_samples or not b.cost.mean < a.cost.mean:
                     continue
-                ni = non_inferiority(a.quality, b.quality, margin, quality_cfg)
+                ni = _quality_test(a, b, margin, quality_cfg)
                 diff = welch_t(a.cost, b.cost, cost_cfg)  # B - A in USD per execution
                 lo, hi = diff.interval
                 tests.append(
@@ -179,10 +214,27 @@ def find_savings(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _QualityTest:
+    method: str
+    effect: float
+    lower_bound: float
+    p_value: float
+
+
+def _quality_test(a: _Arm, b: _Arm, margin: float, cfg: StatsConfig) -> _QualityTest:
+    """H0: quality(B) - quality(A) <= -margin; clustered on prompts when a prompt repeats."""
+    if a.clusters.repeated or b.clusters.repeated:
+        d = clustered_difference(a.clusters, b.clusters, cfg.confidence, paired=False)
+        return _QualityTest(d.method, d.effect, d.lower_bound(), d.p_value_above(-margin))
+    ni = non_inferiority(a.quality, b.quality, margin, cfg)
+    return _QualityTest("welch_t", ni.effect, ni.interval[0], ni.p_value)
+
+
 def _saving(t: Mapping[str, Any], recommended: bool, margin: float, confidence: float) -> Saving:
     a: _Arm = t["a"]
     b: _Arm = t["b"]
-    ni = t["ni"]
+    ni: _QualityTest = t["ni"]
     return Saving(
         task_type=t["task_type"],
         current_model=a.model_id,
@@ -195,8 +247,11 @@ def _saving(t: Mapping[str, Any], recommended: bool, margin: float, confidence: 
         suggested_quality=b.quality.mean,
         n_scored_current=a.quality.n,
         n_scored_suggested=b.quality.n,
+        n_clusters_current=a.clusters.n_clusters,
+        n_clusters_suggested=b.clusters.n_clusters,
+        quality_method=ni.method,
         quality_difference=ni.effect,
-        quality_lower_bound=ni.interval[0],
+        quality_lower_bound=ni.lower_bound,
         margin=margin,
         p_value=ni.p_value,
         p_value_adjusted=float(t["p_adj"]),

@@ -1,7 +1,11 @@
 """`get_model_stats` and `get_task_comparison`: one model's figures, and every model's for a task.
 
 Rates are percentages (the spec prints `approval_rate` with a % sign). Quality comes with a
-Student t interval (`aigym.stats.mean_interval`), approval with a Wilson interval.
+Student t interval (`aigym.stats.mean_interval`), approval with a Wilson interval. When a
+prompt was scored more than once (repeats, a bake-off), the quality interval is
+cluster-robust over prompts (`aigym.stats.clustered_mean`, t on prompts - 1 df) and
+`n_quality_clusters` says how many prompts it rests on: repeats of one prompt are not
+independent evidence.
 """
 
 from __future__ import annotations
@@ -14,17 +18,21 @@ from typing import Any, Literal
 
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.errors import UnknownModelError, ValidationError
 from aigym.records import TaskType
 from aigym.registry import ModelRegistry
 from aigym.stats import (
+    ClusterMoments,
     ProportionStats,
     SampleStats,
+    clustered_mean,
     mean_interval,
     wilson_interval,
 )
 from aigym.store import ParquetStore
-from aigym.tracking._query import stats_query
+from aigym.tracking._hints import warn_if_unknown_task
+from aigym.tracking._query import cluster_frame, cluster_moments, stats_query
 from aigym.tracking._result import Result, fmt, frame, nan_if_none, pct, ratio, usd
 from aigym.tracking._window import Window, make_window
 
@@ -59,6 +67,8 @@ class ModelStats(Result):
     avg_quality_score: float
     quality_interval: tuple[float, float]
     n_scored: int
+    n_quality_clusters: int
+    quality_clustered: bool
     n_unscored: int
     n_from_scorer: int
     approval_rate: float
@@ -113,8 +123,10 @@ class ModelStats(Result):
                 f"{fmt(self.median_latency_ms, ',.0f')} ms, "
                 f"p95 {fmt(self.p95_latency_ms, ',.0f')} ms",
                 f"  cost       mean {usd(self.avg_cost_usd)}, total {usd(self.total_cost_usd)}",
-                f"  quality    {fmt(self.avg_quality_score)} {ci} ({conf} CI) from "
-                f"{self.n_scored:,} scored rows, {self.n_unscored:,} unscored",
+                f"  quality    {fmt(self.avg_quality_score)} {ci} ({conf} CI"
+                f"{', clustered on prompts' if self.quality_clustered else ''}) from "
+                f"{self.n_scored:,} scored rows of {self.n_quality_clusters:,} prompts, "
+                f"{self.n_unscored:,} unscored",
                 f"             source: {self.quality_source}",
                 f"  feedback   approval {pct(self.approval_rate)} {aci} of "
                 f"{self.n_approval_verdicts:,} verdicts; edit distance "
@@ -145,6 +157,8 @@ STATS_SCHEMA: dict[str, Any] = {
     "quality_low": pl.Float64,
     "quality_high": pl.Float64,
     "n_scored": pl.Int64,
+    "n_quality_clusters": pl.Int64,
+    "quality_clustered": pl.Boolean,
     "n_unscored": pl.Int64,
     "n_from_scorer": pl.Int64,
     "approval_rate": pl.Float64,
@@ -180,13 +194,21 @@ def stats_from_row(
     window: Window,
     quality_source: str,
     confidence: float,
+    clusters: ClusterMoments | None = None,
 ) -> ModelStats:
-    """A `ModelStats` from one aggregated row of `stats_query` (None: no executions)."""
+    """A `ModelStats` from one aggregated row of `stats_query` (None: no executions) and the
+    group's `cluster_query` moments (None: every scored row its own cluster)."""
     r = row or {}
     n = int(r.get("n", 0))
     n_err = int(r.get("n_error", 0))
     q = SampleStats(int(r.get("q_n", 0)), float(r.get("q_sum") or 0.0), float(r.get("q_sq") or 0.0))
-    qi = mean_interval(q, confidence)
+    clustered = clusters is not None and clusters.repeated
+    if clusters is not None and clusters.repeated:
+        qi_interval = clustered_mean(clusters, confidence).interval
+        n_clusters = clusters.n_clusters
+    else:
+        qi_interval = mean_interval(q, confidence).interval
+        n_clusters = q.n if clusters is None else clusters.n_clusters
     votes = ProportionStats(int(r.get("approved_n", 0)), int(r.get("approved_yes") or 0))
     ai = wilson_interval(votes, confidence)
     edit_n, rating_n = int(r.get("edit_n", 0)), int(r.get("rating_n", 0))
@@ -207,8 +229,10 @@ def stats_from_row(
         avg_cost_usd=ratio(cost, n),
         total_cost_usd=cost,
         avg_quality_score=q.mean,
-        quality_interval=qi.interval,
+        quality_interval=qi_interval,
         n_scored=q.n,
+        n_quality_clusters=n_clusters,
+        quality_clustered=clustered,
         n_unscored=int(r.get("n_unscored", 0)),
         n_from_scorer=int(r.get("n_from_scorer", 0)),
         approval_rate=100.0 * votes.mean,
@@ -241,6 +265,7 @@ def _task(task_type: str | None) -> str | None:
     return None if task_type is None else str(TaskType(task_type))
 
 
+@accepts_db
 def get_model_stats(
     store: ParquetStore,
     model_id: str,
@@ -257,8 +282,16 @@ def get_model_stats(
     task = _task(task_type)
     model = canonical_model(model_id, registry)
     store.flush()  # read this process's own recent writes
-    lf, source = stats_query(store, window, model_id=model, task_type=task, scorer=scorer)
-    rows = lf.collect().to_dicts()
+    lf, source = stats_query(
+        store, window, model_id=model, task_type=task, scorer=scorer, prompt_keys=True
+    )
+    stats = lf.collect()
+    rows = stats.to_dicts()
+    cluster_rows = cluster_frame(
+        store, window, stats, ["model_id"], scorer=scorer, model_id=model, task_type=task
+    ).to_dicts()
+    if not rows and task is not None:
+        warn_if_unknown_task(store, task)
     return stats_from_row(
         rows[0] if rows else None,
         model_id=model,
@@ -266,6 +299,7 @@ def get_model_stats(
         window=window,
         quality_source=source.describe(),
         confidence=confidence,
+        clusters=cluster_moments(cluster_rows[0]) if cluster_rows else None,
     )
 
 
@@ -321,16 +355,20 @@ class TaskComparison:
             return (
                 f"{head}\n  no executions of this task in the window: widen days= or check the task"
             )
-        lines = [head, f"  quality: {self.quality_source}"]
+        clustered = any(e.quality_clustered for e in self.entries)
+        note = "; CI clustered on prompts (repeats)" if clustered else ""
+        lines = [head, f"  quality: {self.quality_source}{note}"]
         lines.append(
-            f"  {'#':>2} {'model':<34} {'n':>8} {'quality':>8} {'95% CI':>16} {'cost':>9} "
+            f"  {'#':>2} {'model':<34} {'n':>8} {'prompts':>8} {'quality':>8} {'95% CI':>16} "
+            f"{'cost':>9} "
             f"{'approval':>8} {'p95 ms':>8} {'err %':>6} pareto"
         )
         for e in self.entries:
             ci = _interval(e.quality_interval)
             lines.append(
                 f"  {e.rank or 0:>2} {e.model_id[:34]:<34} {e.n_executions:>8,} "
-                f"{fmt(e.avg_quality_score):>8} {ci:>16} {fmt(e.avg_cost_usd, '.4f'):>9} "
+                f"{e.n_quality_clusters:>8,} {fmt(e.avg_quality_score):>8} {ci:>16} "
+                f"{fmt(e.avg_cost_usd, '.4f'):>9} "
                 f"{pct(e.approval_rate):>8} {fmt(e.p95_latency_ms, ',.0f'):>8} "
                 f"{fmt(e.error_rate):>6} {'yes' if e.pareto_optimal else ''}"
             )
@@ -376,6 +414,7 @@ def _sort_key(rank_by: str) -> Any:
     return key
 
 
+@accepts_db
 def get_task_comparison(
     store: ParquetStore,
     task_type: str,
@@ -397,7 +436,14 @@ def get_task_comparison(
     window = make_window(days, until)
     task = str(TaskType(task_type))
     store.flush()
-    lf, source = stats_query(store, window, task_type=task, model_id=models, scorer=scorer)
+    lf, source = stats_query(
+        store, window, task_type=task, model_id=models, scorer=scorer, prompt_keys=True
+    )
+    stats = lf.collect()
+    clusters = cluster_frame(
+        store, window, stats, ["model_id"], scorer=scorer, model_id=models, task_type=task
+    )
+    by_model = {r["model_id"]: cluster_moments(r) for r in clusters.iter_rows(named=True)}
     desc = source.describe()
     entries = [
         stats_from_row(
@@ -407,9 +453,12 @@ def get_task_comparison(
             window=window,
             quality_source=desc,
             confidence=confidence,
+            clusters=by_model.get(str(r["model_id"])),
         )
-        for r in lf.collect().to_dicts()
+        for r in stats.to_dicts()
     ]
+    if not entries:
+        warn_if_unknown_task(store, task)
     flags = pareto_flags([(e.avg_quality_score, e.avg_cost_usd) for e in entries])
     entries = [replace(e, pareto_optimal=f) for e, f in zip(entries, flags, strict=True)]
     entries.sort(key=_sort_key(rank_by))
