@@ -1,0 +1,664 @@
+"""`ModelRouter`: which model for this request, under these constraints, given the data.
+
+A decision ranks the candidates of a task (registry models with the task's capabilities) by
+the chosen strategy on *estimates*: registry priors shrunk toward the store's history as it
+accumulates (`aigym.router._estimates`). Per task, the estimates and the four rankings are
+cached and rebuilt only when the statistics change or the clock moves a minute, so a
+decision is a walk down a ranked list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any, Final, Protocol, runtime_checkable
+
+import numpy as np
+
+from aigym.errors import NoModelQualifiesError, UnknownModelError, ValidationError
+from aigym.records import TaskType
+from aigym.registry import (
+    STRATEGIES,
+    ModelCapability,
+    ModelRegistry,
+    ModelSpec,
+    get_model_registry,
+    task_requirements,
+)
+from aigym.registry._recommend import parse_strategy
+from aigym.router._config import RouterConfig
+from aigym.router._decision import Council, Estimate, Exclusion, ModelEstimate, RoutingDecision
+from aigym.router._estimates import estimate_model, strategy_score
+from aigym.router._history import HistoryStats
+from aigym.store import ParquetStore
+
+__all__ = ["ModelRouter", "PerPromptRouter", "get_model_router"]
+
+_VIEW_RESOLUTION_US: Final = 60_000_000  # estimates are rebuilt when "now" moves this far
+_NUMERIC: Final = ("min_quality_score", "max_cost_per_request", "max_latency_ms")
+
+
+@runtime_checkable
+class PerPromptRouter(Protocol):
+    """A fitted per-prompt router (the outcomes layer's): for each prompt, each model's
+    predicted quality (0-100) and cost (USD). `predict` returns one mapping per prompt,
+    ``{model_id: (quality, cost_usd)}``; models it does not cover keep their history-based
+    estimates."""
+
+    def predict(self, prompts: Sequence[str]) -> Sequence[Mapping[str, tuple[float, float]]]: ...
+
+
+@dataclass(slots=True)
+class _Candidate:
+    spec: ModelSpec
+    est: ModelEstimate
+    cool_until_us: int  # 0 when the model is not cooling down
+    cool_reason: str
+
+
+@dataclass(slots=True)
+class _TaskView:
+    version: int
+    now_us: int
+    candidates: list[_Candidate]
+    ranked: dict[str, list[_Candidate]]
+    no_caps: list[tuple[ModelSpec, str]]  # registry models lacking the task's capabilities
+
+
+def _rank(cands: list[_Candidate], strategy: str) -> list[_Candidate]:
+    def key(c: _Candidate) -> tuple[float, float, str]:
+        e = c.est
+        tie = e.cost_per_request.mean if strategy != "best_cost" else -e.quality.mean
+        return (-strategy_score(strategy, *_means(e)), tie, e.model_id)
+
+    return sorted(cands, key=key)
+
+
+def _means(e: ModelEstimate) -> tuple[float, float, float]:
+    return e.quality.mean, e.cost_per_request.mean, e.latency_ms.mean
+
+
+def _with_score(e: ModelEstimate, strategy: str) -> ModelEstimate:
+    return replace(e, score=strategy_score(strategy, *_means(e)))
+
+
+def _as_float(name: str, v: object) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+        raise ValidationError(name, v, "give a number (or None for no limit)")
+    f = float(v)
+    if f != f or f < 0:
+        raise ValidationError(name, v, "must be a number >= 0")
+    return f
+
+
+class ModelRouter:
+    """Routes tasks to models on registry priors and, given a store, on its history.
+
+    `registry`: the models to choose from (default: the process-wide registry, looked up on
+    each call). `models`: restrict the candidates to these ids. `include_local`: also route
+    to local models (free, but usually not what a production request wants). `explore`:
+    Thompson sampling sends up to `config.explore_share` of decisions to a model other than
+    the greedy choice, deterministically under `seed`. `per_prompt_routers`: fitted
+    per-prompt routers by task, used by ``route(prompt=...)``.
+    """
+
+    def __init__(
+        self,
+        registry: ModelRegistry | None = None,
+        *,
+        config: RouterConfig | None = None,
+        models: Iterable[str] | None = None,
+        include_local: bool = False,
+        explore: bool = False,
+        seed: int | None = 0,
+        per_prompt_routers: Mapping[str, PerPromptRouter] | None = None,
+    ) -> None:
+        self._registry = registry
+        self.config = config or RouterConfig()
+        self._only = None if models is None else tuple(models)
+        self.include_local = include_local
+        self.explore = explore
+        self._rng = np.random.default_rng(seed)
+        self.per_prompt_routers: dict[str, PerPromptRouter] = dict(per_prompt_routers or {})
+        self._stats: weakref.WeakKeyDictionary[ParquetStore, HistoryStats] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._views: dict[tuple[int, str], _TaskView] = {}
+        self._prior_views: dict[str, _TaskView] = {}
+        self._counts: dict[str, list[int]] = {}  # task -> [decisions, explored]
+        self._lock = threading.RLock()
+
+    @property
+    def registry(self) -> ModelRegistry:
+        return self._registry or get_model_registry()
+
+    def __repr__(self) -> str:
+        return f"ModelRouter(explore={self.explore}, config={self.config!r})"
+
+    # ------------------------------------------------------------------ statistics
+
+    def stats(self, store: ParquetStore) -> HistoryStats:
+        """The cached statistics of `store` (created, not yet refreshed, on first use)."""
+        with self._lock:
+            s = self._stats.get(store)
+            if s is None:
+                s = HistoryStats(store, self.config)
+                self._stats[store] = s
+            return s
+
+    def refresh(self, store: ParquetStore, *, full: bool = False) -> Any:
+        """Read the store's new files now; returns the `RefreshReport`."""
+        return self.stats(store).refresh(full=full)
+
+    def _fresh_stats(self, store: ParquetStore) -> HistoryStats:
+        s = self.stats(store)
+        at = s.refreshed_at
+        if at is None or time.monotonic() - at > self.config.max_staleness_s:
+            s.refresh()
+        return s
+
+    def _pool(self) -> list[ModelSpec]:
+        reg = self.registry
+        if self._only is not None:
+            return [reg.get(m) for m in self._only]
+        return [m for m in reg.get_all_models() if self.include_local or not m.is_local]
+
+    def _view(self, task: str, stats: HistoryStats | None, now_us: int) -> _TaskView:
+        version = -1 if stats is None else stats.version
+        cache_key = (id(stats), task)
+        view = self._views.get(cache_key)
+        if (
+            view is not None
+            and view.version == version
+            and abs(now_us - view.now_us) < _VIEW_RESOLUTION_US
+        ):
+            return view
+        view = self._build_view(task, stats, now_us)
+        with self._lock:
+            self._views[cache_key] = view
+        return view
+
+    def _build_view(self, task: str, stats: HistoryStats | None, now_us: int) -> _TaskView:
+        req = task_requirements(task)
+        now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
+        scale = 1.0 if stats is None else stats.scale(now)
+        tokens = None if stats is None else stats.task_tokens(task)
+        cands: list[_Candidate] = []
+        no_caps: list[tuple[ModelSpec, str]] = []
+        for spec in self._pool():
+            missing = req.required - spec.capabilities
+            if missing:
+                names = ", ".join(sorted(c.value for c in missing))
+                no_caps.append((spec, f"lacks {names}, which {task} requires"))
+                continue
+            est = estimate_model(spec, req, stats, self.config, scale, tokens)
+            until, why = self._cooldown(spec.id, stats)
+            cands.append(_Candidate(spec, est, until, why))
+        ranked = {
+            s: [_Candidate(c.spec, _with_score(c.est, s), c.cool_until_us, c.cool_reason)
+                for c in _rank(cands, s)]
+            for s in STRATEGIES
+        }
+        version = -1 if stats is None else stats.version
+        return _TaskView(version, now_us, cands, ranked, no_caps)
+
+    def _cooldown(self, model: str, stats: HistoryStats | None) -> tuple[int, str]:
+        if stats is None:
+            return 0, ""
+        fails, last_ok = stats.failures(model)
+        k = self.config.allowed_fails
+        if len(fails) < k:
+            return 0, ""
+        newest, kth = fails[0], fails[k - 1]
+        if last_ok is not None and last_ok > newest:
+            return 0, ""  # it has answered since
+        if newest - kth > self.config.failure_window_s * 1e6:
+            return 0, ""
+        until = newest + int(self.config.cooldown_s * 1e6)
+        at = dt.datetime.fromtimestamp(newest / 1e6, dt.UTC).strftime("%H:%M:%S")
+        to = dt.datetime.fromtimestamp(until / 1e6, dt.UTC).strftime("%H:%M:%S UTC")
+        return until, (
+            f"cooling down until {to} after {k} transient failures (rate limits, 5xx, timeouts) "
+            f"within {self.config.failure_window_s:g} s, the last at {at}"
+        )
+
+    # ------------------------------------------------------------------ routing
+
+    def route(
+        self,
+        task_type: str,
+        strategy: str = "balanced",
+        store: ParquetStore | None = None,
+        min_quality_score: float | None = None,
+        max_cost_per_request: Decimal | float | None = None,
+        max_latency_ms: float | None = None,
+        required_capabilities: Iterable[ModelCapability | str] = (),
+        exclude: Iterable[str] = (),
+        prompt: str | None = None,
+        *,
+        now: dt.datetime | None = None,
+        explore: bool | None = None,
+    ) -> RoutingDecision:
+        """The best model for `task_type` under `strategy` that meets every constraint.
+
+        Strategies: ``best_quality``, ``best_cost``, ``balanced`` (0.5 quality, 0.3
+        cheapness, 0.2 speed), ``fastest``. Constraints apply to the estimates' means:
+        `min_quality_score` (0-100), `max_cost_per_request` (USD), `max_latency_ms`;
+        `required_capabilities` add to the task's own; `exclude` removes ids or aliases.
+        Models cooling down after transient failures are routed around. Raises
+        `NoModelQualifiesError` (naming the failed constraint, the closest models and the
+        relaxation that admits them) when none qualifies. `now` (UTC) fixes the clock for
+        recency weights and cool-downs; `explore` overrides the router's setting.
+        """
+        task = str(TaskType(task_type))
+        strat = strategy if strategy in STRATEGIES else parse_strategy(strategy)
+        now_us = time.time_ns() // 1000 if now is None else _utc_us(now)
+        stats = None if store is None else self._fresh_stats(store)
+        view = self._view(task, stats, now_us)
+        limits = (
+            _as_float("min_quality_score", min_quality_score),
+            _as_float("max_cost_per_request", max_cost_per_request),
+            _as_float("max_latency_ms", max_latency_ms),
+        )
+        caps = frozenset(ModelCapability.parse(c, "required_capabilities")
+                         for c in required_capabilities)
+        excl = self._resolve_excluded(exclude)
+        ranked = view.ranked[strat]
+        notes: list[str] = []
+        if prompt is not None and task in self.per_prompt_routers:
+            ranked, note = self._per_prompt(task, strat, ranked, prompt)
+            notes.append(note)
+        ok, out = self._filter(ranked, limits, caps, excl, now_us)
+        excluded = tuple(
+            [Exclusion(s.id, "required_capabilities", r) for s, r in view.no_caps] + out
+        )
+        constraints = tuple(
+            (n, v)
+            for n, v in (
+                ("min_quality_score", min_quality_score),
+                ("max_cost_per_request", max_cost_per_request),
+                ("max_latency_ms", max_latency_ms),
+                ("required_capabilities", sorted(c.value for c in caps) or None),
+                ("exclude", sorted(excl) or None),
+            )
+            if v is not None
+        )
+        if not ok:
+            raise self._no_model(task, strat, ranked, limits, caps, excl, excluded, now_us)
+        chosen = 0
+        use_explore = self.explore if explore is None else explore
+        if use_explore and len(ok) > 1:
+            chosen, note = self._thompson(task, strat, ok)
+            if note:
+                notes.append(note)
+        elif use_explore:
+            self._count(task, explored=False)
+        pick = ok[chosen]
+        alts = tuple(c.est for i, c in enumerate(ok) if i != chosen)
+        return RoutingDecision(
+            model=pick.spec,
+            task_type=task,
+            strategy=strat,
+            estimate=pick.est,
+            alternatives=alts,
+            excluded=excluded,
+            constraints=constraints,
+            explored=chosen != 0,
+            notes=tuple(notes),
+            decided_at=dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC),
+        )
+
+    def _resolve_excluded(self, exclude: Iterable[str]) -> frozenset[str]:
+        if isinstance(exclude, str):
+            exclude = (exclude,)
+        out = set()
+        for e in exclude:
+            try:
+                out.add(self.registry.resolve(e))
+            except UnknownModelError:
+                out.add(e)
+        return frozenset(out)
+
+    def _filter(
+        self,
+        ranked: list[_Candidate],
+        limits: tuple[float | None, float | None, float | None],
+        caps: frozenset[ModelCapability],
+        excl: frozenset[str],
+        now_us: int,
+    ) -> tuple[list[_Candidate], list[Exclusion]]:
+        qmin, cmax, lmax = limits
+        if qmin is None and cmax is None and lmax is None and not caps and not excl:
+            ok = [c for c in ranked if c.cool_until_us <= now_us]
+            if len(ok) == len(ranked):
+                return ok, []
+        ok, out = [], []
+        for c in ranked:
+            mid = c.spec.id
+            e = c.est
+            if mid in excl:
+                out.append(Exclusion(mid, "exclude", "excluded by the caller"))
+            elif caps and not caps <= c.spec.capabilities:
+                miss = ", ".join(sorted(x.value for x in caps - c.spec.capabilities))
+                out.append(Exclusion(mid, "required_capabilities", f"lacks {miss}"))
+            elif c.cool_until_us > now_us:
+                out.append(Exclusion(mid, "cooldown", c.cool_reason))
+            elif qmin is not None and e.quality.mean < qmin:
+                out.append(
+                    Exclusion(
+                        mid,
+                        "min_quality_score",
+                        f"estimated quality {e.quality.mean:.1f} < {qmin:g}",
+                    )
+                )
+            elif cmax is not None and e.cost_per_request.mean > cmax:
+                out.append(
+                    Exclusion(
+                        mid,
+                        "max_cost_per_request",
+                        f"estimated cost ${e.cost_per_request.mean:.4g} > ${cmax:g}",
+                    )
+                )
+            elif lmax is not None and e.latency_ms.mean > lmax:
+                out.append(
+                    Exclusion(
+                        mid,
+                        "max_latency_ms",
+                        f"estimated latency {e.latency_ms.mean:,.0f} ms > {lmax:g} ms",
+                    )
+                )
+            else:
+                ok.append(c)
+        return ok, out
+
+    def _no_model(
+        self,
+        task: str,
+        strategy: str,
+        ranked: list[_Candidate],
+        limits: tuple[float | None, float | None, float | None],
+        caps: frozenset[ModelCapability],
+        excl: frozenset[str],
+        excluded: tuple[Exclusion, ...],
+        now_us: int,
+    ) -> NoModelQualifiesError:
+        counts: dict[str, int] = {}
+        for x in excluded:
+            counts[x.constraint] = counts.get(x.constraint, 0) + 1
+        # candidates that only the numeric limits removed, ordered by how far they miss
+        soft = [
+            c
+            for c in ranked
+            if c.spec.id not in excl and caps <= c.spec.capabilities and c.cool_until_us <= now_us
+        ]
+        qmin, cmax, lmax = limits
+
+        def misses(c: _Candidate) -> dict[str, float]:
+            e = c.est
+            m: dict[str, float] = {}
+            if qmin is not None and e.quality.mean < qmin:
+                m["min_quality_score"] = e.quality.mean
+            if cmax is not None and e.cost_per_request.mean > cmax:
+                m["max_cost_per_request"] = e.cost_per_request.mean
+            if lmax is not None and e.latency_ms.mean > lmax:
+                m["max_latency_ms"] = e.latency_ms.mean
+            return m
+
+        def gap(c: _Candidate) -> float:
+            total = 0.0
+            for k, v in misses(c).items():
+                limit = {"min_quality_score": qmin, "max_cost_per_request": cmax}.get(k, lmax)
+                assert limit is not None
+                total += abs(v - limit) / max(abs(limit), 1e-12)
+            return total
+
+        soft.sort(key=gap)
+        closest = tuple(c.spec.id for c in soft[:3])
+        relax: dict[str, object] = {}
+        details = ""
+        if soft:
+            best = soft[0]
+            for k, v in misses(best).items():
+                if k == "min_quality_score":
+                    relax[k] = round(v - 0.05, 1)
+                elif k == "max_cost_per_request":
+                    relax[k] = Decimal(f"{v:.3g}") + Decimal(f"{v:.3g}").scaleb(-2)
+                else:
+                    relax[k] = round(v + 0.5)
+            details = "; ".join(
+                f"{c.spec.id}: quality {c.est.quality.mean:.1f}, "
+                f"${c.est.cost_per_request.mean:.4g}/request, {c.est.latency_ms.mean:,.0f} ms"
+                for c in soft[:3]
+            )
+        numeric = [k for k in _NUMERIC if k in counts]
+        if soft and numeric:
+            failed = max(numeric, key=lambda k: (counts[k], -_NUMERIC.index(k)))
+        elif counts:
+            failed = max(counts, key=lambda k: counts[k])
+        else:
+            failed = "required_capabilities"
+        return NoModelQualifiesError(
+            task, failed, counts=counts, closest=closest, relaxations=relax, details=details
+        )
+
+    def _count(self, task: str, *, explored: bool) -> list[int]:
+        c = self._counts.setdefault(task, [0, 0])
+        c[0] += 1
+        c[1] += int(explored)
+        return c
+
+    def _thompson(self, task: str, strategy: str, ok: list[_Candidate]) -> tuple[int, str]:
+        """Index of the Thompson-sampled candidate, within the exploration budget."""
+        with self._lock:
+            counts = self._counts.setdefault(task, [0, 0])
+            budget_ok = counts[1] + 1 <= self.config.explore_share * (counts[0] + 1)
+            q = np.array([c.est.quality.mean for c in ok])
+            q_sd = np.array([(c.est.quality.high - c.est.quality.low) / 3.92 for c in ok])
+            cost = np.array([c.est.cost_per_request.mean for c in ok])
+            c_sd = np.array([(c.est.cost_per_request.high - c.est.cost_per_request.low) / 3.92
+                             for c in ok])
+            lat = np.array([c.est.latency_ms.mean for c in ok])
+            l_sd = np.array([(c.est.latency_ms.high - c.est.latency_ms.low) / 3.92 for c in ok])
+            qs = np.clip(self._rng.normal(q, q_sd), 0.0, 100.0)
+            cs = np.maximum(self._rng.normal(cost, c_sd), 0.0)
+            ls = np.maximum(self._rng.normal(lat, l_sd), 1.0)
+            scores = [strategy_score(strategy, float(a), float(b), float(d))
+                      for a, b, d in zip(qs, cs, ls, strict=True)]
+            pick = int(np.argmax(scores))
+            explored = pick != 0 and budget_ok
+            self._count(task, explored=explored)
+            n, x = counts
+        if pick == 0:
+            return 0, f"Thompson sampling agreed with the greedy choice ({x} of {n} explored)."
+        c, g = ok[pick].est, ok[0].est
+        if not explored:
+            return 0, (
+                f"Thompson sampling drew {c.model_id}, but the exploration budget "
+                f"({self.config.explore_share:.0%} of decisions) is spent: {x} of {n} explored."
+            )
+        return pick, (
+            f"Explored: Thompson sampling chose {c.model_id} (quality sample {qs[pick]:.1f}, "
+            f"{c.quality.n_history} scored calls) over the greedy choice {g.model_id} "
+            f"(quality {g.quality.mean:.1f}, {g.quality.n_history} calls); "
+            f"{x} of {n} decisions for {task} explored (bound "
+            f"{self.config.explore_share:.0%})."
+        )
+
+    def _per_prompt(
+        self, task: str, strategy: str, ranked: list[_Candidate], prompt: str
+    ) -> tuple[list[_Candidate], str]:
+        pred = self.per_prompt_routers[task].predict([prompt])[0]
+        out: list[_Candidate] = []
+        covered = 0
+        for c in ranked:
+            p = pred.get(c.spec.id)
+            if p is None:
+                out.append(c)
+                continue
+            covered += 1
+            q, cost = float(p[0]), float(p[1])
+            est = replace(
+                c.est,
+                quality=Estimate(q, q, q, 0.0, c.est.quality.n_history),
+                cost_per_request=Estimate(cost, cost, cost, 0.0, c.est.cost_per_request.n_history),
+            )
+            out.append(_Candidate(c.spec, _with_score(est, strategy), c.cool_until_us,
+                                  c.cool_reason))
+        out = _rank(out, strategy)
+        out = [_Candidate(c.spec, _with_score(c.est, strategy), c.cool_until_us, c.cool_reason)
+               for c in out]
+        router = type(self.per_prompt_routers[task]).__name__
+        return out, (
+            f"Per-prompt: {router} predicted quality and cost of this prompt for {covered} "
+            f"models; the others keep their history-based estimates."
+        )
+
+    def route_with_fallback(
+        self,
+        task_type: str,
+        preferred_strategy: str = "best_quality",
+        fallback_strategy: str = "balanced",
+        store: ParquetStore | None = None,
+        min_quality_score: float | None = None,
+        max_cost_per_request: Decimal | float | None = None,
+        max_latency_ms: float | None = None,
+        required_capabilities: Iterable[ModelCapability | str] = (),
+        exclude: Iterable[str] = (),
+        prompt: str | None = None,
+        *,
+        now: dt.datetime | None = None,
+    ) -> RoutingDecision:
+        """`route` with `preferred_strategy` and every constraint; if no model qualifies,
+        `fallback_strategy` without the quality, cost and latency limits (capabilities,
+        exclusions and cool-downs still hold). The decision's `fallback_from` and
+        `reasoning` say what failed."""
+        hard: dict[str, Any] = dict(
+            store=store,
+            required_capabilities=tuple(required_capabilities),
+            exclude=tuple([exclude] if isinstance(exclude, str) else exclude),
+            prompt=prompt,
+            now=now,
+        )
+        try:
+            return self.route(
+                task_type,
+                preferred_strategy,
+                min_quality_score=min_quality_score,
+                max_cost_per_request=max_cost_per_request,
+                max_latency_ms=max_latency_ms,
+                **hard,
+            )
+        except NoModelQualifiesError as e:
+            d = self.route(task_type, fallback_strategy, **hard)
+            note = (
+                f"Fallback: {preferred_strategy} found no model ({e.constraint} failed; "
+                f"closest {', '.join(e.closest) or 'none'}), so {fallback_strategy} chose "
+                f"without the quality, cost and latency limits."
+            )
+            return replace(d, fallback_from=f"{preferred_strategy}: {e.constraint}",
+                           notes=(*d.notes, note))
+
+    def route_council(
+        self,
+        task_type: str,
+        num_models: int = 3,
+        diversity: str = "providers",
+        strategy: str = "balanced",
+        store: ParquetStore | None = None,
+        min_quality_score: float | None = None,
+        max_cost_per_request: Decimal | float | None = None,
+        max_latency_ms: float | None = None,
+        required_capabilities: Iterable[ModelCapability | str] = (),
+        exclude: Iterable[str] = (),
+        *,
+        now: dt.datetime | None = None,
+    ) -> Council:
+        """`num_models` models for an ensemble, best first under `strategy`.
+
+        ``diversity="providers"`` takes the best model of each provider before a second model
+        of any provider (a council of one vendor fails together); ``"none"`` takes the top
+        models as ranked. The `reasoning` says how diverse the council is and why.
+        """
+        if isinstance(num_models, bool) or not isinstance(num_models, int) or num_models < 1:
+            raise ValidationError("num_models", num_models, "give a whole number >= 1")
+        if diversity not in ("providers", "none"):
+            raise ValidationError("diversity", diversity, "use 'providers' or 'none'")
+        first = self.route(
+            task_type,
+            strategy,
+            store=store,
+            min_quality_score=min_quality_score,
+            max_cost_per_request=max_cost_per_request,
+            max_latency_ms=max_latency_ms,
+            required_capabilities=required_capabilities,
+            exclude=exclude,
+            now=now,
+            explore=False,
+        )
+        pool = list(first.ranked)
+        picked: list[ModelEstimate] = []
+        if diversity == "providers":
+            seen: set[str] = set()
+            for e in pool:
+                if e.provider not in seen and len(picked) < num_models:
+                    picked.append(e)
+                    seen.add(e.provider)
+        for e in pool:
+            if len(picked) >= num_models:
+                break
+            if e not in picked:
+                picked.append(e)
+        reg = self.registry
+        members = tuple(
+            replace(
+                first,
+                model=reg.get(e.model_id),
+                estimate=e,
+                alternatives=tuple(x for x in pool if x is not e),
+                notes=(f"Council member {i + 1} of {len(picked)}.",),
+            )
+            for i, e in enumerate(picked)
+        )
+        provs = [e.provider for e in picked]
+        distinct = len(set(provs))
+        avail = len({e.provider for e in pool})
+        if diversity == "providers":
+            why = (
+                f"{len(picked)} models from {distinct} providers ({', '.join(provs)}): the best "
+                f"of each provider by {first.strategy} first, so one vendor's outage or blind "
+                f"spot does not sink the council"
+            )
+            if distinct < len(picked):
+                why += f"; only {avail} providers qualify, so some repeat"
+        else:
+            why = f"the top {len(picked)} models by {first.strategy} ({distinct} providers)"
+        if len(picked) < num_models:
+            why += f"; only {len(picked)} models qualify (asked for {num_models})"
+        return Council(str(TaskType(task_type)), members, diversity, why + ".")
+
+
+def _utc_us(now: dt.datetime) -> int:
+    if not isinstance(now, dt.datetime) or now.tzinfo is None:
+        raise ValidationError("now", now, "pass a timezone-aware datetime (UTC)")
+    return int(now.timestamp() * 1_000_000)
+
+
+_default: ModelRouter | None = None
+_default_lock = threading.Lock()
+
+
+def get_model_router() -> ModelRouter:
+    """The process-wide router (the spec's singleton), on the process-wide registry."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = ModelRouter()
+    return _default
