@@ -40,7 +40,7 @@ class Estimate:
 
     @property
     def source(self) -> str:
-        """"prior" (no data yet), "history" (data outweighs the prior) or "prior+history"."""
+        """ "prior" (no data yet), "history" (data outweighs the prior) or "prior+history"."""
         if self.n_history == 0 and self.n_feedback == 0:
             return "prior"
         return "history" if self.n_effective >= self.n_prior else "prior+history"

@@ -102,7 +102,9 @@ def estimate_model(
     c0 = float(spec.input_price_per_mtok) * pt / 1e6 + float(spec.output_price_per_mtok) * ct / 1e6
     cparts = [] if row is None else [(row[C_W] * scale, row[C_WX] * scale, row[C_WXX] * scale)]
     m, lo, hi, w = _shrunk(config.cost_prior_strength, c0, 0.5 * c0, cparts, 0.0)
-    cost = Estimate(m, lo, hi, config.cost_prior_strength, 0 if row is None else int(row[C_N]), 0, w)
+    cost = Estimate(
+        m, lo, hi, config.cost_prior_strength, 0 if row is None else int(row[C_N]), 0, w
+    )
     l0 = float(spec.avg_latency_ms)
     lparts = [] if row is None else [(row[L_W] * scale, row[L_WX] * scale, row[L_WXX] * scale)]
     m, lo, hi, w = _shrunk(config.latency_prior_strength, l0, 0.5 * l0, lparts, 0.0)

@@ -97,9 +97,7 @@ class RefreshReport:
     seconds: float = 0.0
 
 
-def _merge_fails(
-    parts: Iterable[dict[str, tuple[int, ...]]], k: int
-) -> dict[str, tuple[int, ...]]:
+def _merge_fails(parts: Iterable[dict[str, tuple[int, ...]]], k: int) -> dict[str, tuple[int, ...]]:
     out: dict[str, list[int]] = {}
     for p in parts:
         for m, ts in p.items():
@@ -482,7 +480,5 @@ def _verdict() -> pl.Expr:
     a = pl.col("approved").cast(pl.Float64) * 100.0
     r = (pl.col("user_rating").cast(pl.Float64) - 1.0) * 25.0
     return (
-        pl.when(a.is_not_null() & r.is_not_null())
-        .then((a + r) / 2.0)
-        .otherwise(pl.coalesce(a, r))
+        pl.when(a.is_not_null() & r.is_not_null()).then((a + r) / 2.0).otherwise(pl.coalesce(a, r))
     )

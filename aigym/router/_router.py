@@ -40,7 +40,7 @@ from aigym.store import ParquetStore
 __all__ = ["ModelRouter", "PerPromptRouter", "get_model_router"]
 
 _VIEW_RESOLUTION_US: Final = 60_000_000  # estimates are rebuilt when "now" moves this far
-_NUMERIC: Final = ("min_quality_score", "max_cost_per_request", "max_latency_ms")
+_NUMERIC: Final[tuple[str, ...]] = ("min_quality_score", "max_cost_per_request", "max_latency_ms")
 
 
 @runtime_checkable
@@ -201,9 +201,11 @@ class ModelRouter:
             est = estimate_model(spec, req, stats, self.config, scale, tokens)
             until, why = self._cooldown(spec.id, stats)
             cands.append(_Candidate(spec, est, until, why))
-        ranked = {
-            s: [_Candidate(c.spec, _with_score(c.est, s), c.cool_until_us, c.cool_reason)
-                for c in _rank(cands, s)]
+        ranked: dict[str, list[_Candidate]] = {
+            s: [
+                _Candidate(c.spec, _with_score(c.est, s), c.cool_until_us, c.cool_reason)
+                for c in _rank(cands, s)
+            ]
             for s in STRATEGIES
         }
         version = -1 if stats is None else stats.version
@@ -267,8 +269,9 @@ class ModelRouter:
             _as_float("max_cost_per_request", max_cost_per_request),
             _as_float("max_latency_ms", max_latency_ms),
         )
-        caps = frozenset(ModelCapability.parse(c, "required_capabilities")
-                         for c in required_capabilities)
+        caps = frozenset(
+            ModelCapability.parse(c, "required_capabilities") for c in required_capabilities
+        )
         excl = self._resolve_excluded(exclude)
         ranked = view.ranked[strat]
         notes: list[str] = []
@@ -437,7 +440,8 @@ class ModelRouter:
                 f"${c.est.cost_per_request.mean:.4g}/request, {c.est.latency_ms.mean:,.0f} ms"
                 for c in soft[:3]
             )
-        numeric = [k for k in _NUMERIC if k in counts]
+        numeric: list[str] = [k for k in _NUMERIC if k in counts]
+        failed: str
         if soft and numeric:
             failed = max(numeric, key=lambda k: (counts[k], -_NUMERIC.index(k)))
         elif counts:
@@ -462,15 +466,18 @@ class ModelRouter:
             q = np.array([c.est.quality.mean for c in ok])
             q_sd = np.array([(c.est.quality.high - c.est.quality.low) / 3.92 for c in ok])
             cost = np.array([c.est.cost_per_request.mean for c in ok])
-            c_sd = np.array([(c.est.cost_per_request.high - c.est.cost_per_request.low) / 3.92
-                             for c in ok])
+            c_sd = np.array(
+                [(c.est.cost_per_request.high - c.est.cost_per_request.low) / 3.92 for c in ok]
+            )
             lat = np.array([c.est.latency_ms.mean for c in ok])
             l_sd = np.array([(c.est.latency_ms.high - c.est.latency_ms.low) / 3.92 for c in ok])
             qs = np.clip(self._rng.normal(q, q_sd), 0.0, 100.0)
             cs = np.maximum(self._rng.normal(cost, c_sd), 0.0)
             ls = np.maximum(self._rng.normal(lat, l_sd), 1.0)
-            scores = [strategy_score(strategy, float(a), float(b), float(d))
-                      for a, b, d in zip(qs, cs, ls, strict=True)]
+            scores = [
+                strategy_score(strategy, float(a), float(b), float(d))
+                for a, b, d in zip(qs, cs, ls, strict=True)
+            ]
             pick = int(np.argmax(scores))
             explored = pick != 0 and budget_ok
             self._count(task, explored=explored)
@@ -509,11 +516,14 @@ class ModelRouter:
                 quality=Estimate(q, q, q, 0.0, c.est.quality.n_history),
                 cost_per_request=Estimate(cost, cost, cost, 0.0, c.est.cost_per_request.n_history),
             )
-            out.append(_Candidate(c.spec, _with_score(est, strategy), c.cool_until_us,
-                                  c.cool_reason))
+            out.append(
+                _Candidate(c.spec, _with_score(est, strategy), c.cool_until_us, c.cool_reason)
+            )
         out = _rank(out, strategy)
-        out = [_Candidate(c.spec, _with_score(c.est, strategy), c.cool_until_us, c.cool_reason)
-               for c in out]
+        out = [
+            _Candidate(c.spec, _with_score(c.est, strategy), c.cool_until_us, c.cool_reason)
+            for c in out
+        ]
         router = type(self.per_prompt_routers[task]).__name__
         return out, (
             f"Per-prompt: {router} predicted quality and cost of this prompt for {covered} "
@@ -562,8 +572,9 @@ class ModelRouter:
                 f"closest {', '.join(e.closest) or 'none'}), so {fallback_strategy} chose "
                 f"without the quality, cost and latency limits."
             )
-            return replace(d, fallback_from=f"{preferred_strategy}: {e.constraint}",
-                           notes=(*d.notes, note))
+            return replace(
+                d, fallback_from=f"{preferred_strategy}: {e.constraint}", notes=(*d.notes, note)
+            )
 
     def route_council(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
 from aigym.records import Execution, TaskMetrics
 from aigym.registry import ModelCapability, ModelRegistry, ModelSpec
@@ -32,8 +33,8 @@ def _spec(
         id=mid,
         name=mid.split("/")[1],
         provider=mid.split("/")[0],
-        input_price_per_mtok=price[0],
-        output_price_per_mtok=price[1],
+        input_price_per_mtok=Decimal(price[0]),
+        output_price_per_mtok=Decimal(price[1]),
         context_window=100_000,
         max_output_tokens=4_000,
         capabilities=frozenset(caps or {C.TEXT_GENERATION, C.CHAT}),

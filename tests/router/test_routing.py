@@ -86,8 +86,9 @@ def test_each_constraint_excludes_with_its_reason(
     why = {x.model_id: x for x in d.excluded}
     assert why[BETA].constraint == "min_quality_score" and "< 85" in why[BETA].reason
 
-    d = router.route(TASK, "best_quality", store=measured, now=NOW,
-                     max_cost_per_request=Decimal("0.01"))
+    d = router.route(
+        TASK, "best_quality", store=measured, now=NOW, max_cost_per_request=Decimal("0.01")
+    )
     assert d.id == ALPHA_MINI
     assert {x.model_id: x.constraint for x in d.excluded}[ALPHA] == "max_cost_per_request"
 
@@ -96,8 +97,9 @@ def test_each_constraint_excludes_with_its_reason(
     assert {x.constraint for x in d.excluded} == {"max_latency_ms"}
     assert len(d.excluded) == 4
 
-    d = router.route(TASK, "best_quality", store=measured, now=NOW,
-                     required_capabilities=["vision"])
+    d = router.route(
+        TASK, "best_quality", store=measured, now=NOW, required_capabilities=["vision"]
+    )
     assert d.id == DELTA
     assert all(x.constraint == "required_capabilities" for x in d.excluded)
 
@@ -131,8 +133,14 @@ def test_no_model_qualifies_names_constraint_closest_and_relaxation(
     assert d.id == ALPHA  # the relaxation admits the closest model
 
     with pytest.raises(NoModelQualifiesError) as ei:
-        router.route(TASK, "best_quality", store=measured, now=NOW,
-                     min_quality_score=90.0, max_cost_per_request=0.0002)
+        router.route(
+            TASK,
+            "best_quality",
+            store=measured,
+            now=NOW,
+            min_quality_score=90.0,
+            max_cost_per_request=0.0002,
+        )
     e = ei.value
     assert set(e.relaxations) <= {"min_quality_score", "max_cost_per_request"}
     kwargs = {"min_quality_score": 90.0, "max_cost_per_request": 0.0002, **e.relaxations}
@@ -148,22 +156,37 @@ def test_capability_nobody_has(router: ModelRouter) -> None:
 
 
 def test_fallback_relaxes_limits_and_says_so(router: ModelRouter, measured: ParquetStore) -> None:
-    d = router.route_with_fallback(TASK, "best_quality", "balanced", store=measured, now=NOW,
-                                   min_quality_score=99.0, max_cost_per_request=0.0001)
+    d = router.route_with_fallback(
+        TASK,
+        "best_quality",
+        "balanced",
+        store=measured,
+        now=NOW,
+        min_quality_score=99.0,
+        max_cost_per_request=0.0001,
+    )
     assert d.strategy == "balanced" and d.id == ALPHA_MINI
     assert d.fallback_from == "best_quality: min_quality_score"
     assert "Fallback" in d.reasoning and "min_quality_score" in d.reasoning
     ok = router.route_with_fallback(TASK, "best_quality", "balanced", store=measured, now=NOW)
     assert ok.strategy == "best_quality" and ok.fallback_from is None and ok.id == ALPHA
     # hard constraints still hold in the fallback
-    d = router.route_with_fallback(TASK, "best_quality", "best_cost", store=measured, now=NOW,
-                                   min_quality_score=99.0, exclude=[BETA])
+    d = router.route_with_fallback(
+        TASK,
+        "best_quality",
+        "best_cost",
+        store=measured,
+        now=NOW,
+        min_quality_score=99.0,
+        exclude=[BETA],
+    )
     assert d.id != BETA and d.strategy == "best_cost"
 
 
 def test_council_prefers_distinct_providers(router: ModelRouter, measured: ParquetStore) -> None:
-    plain = router.route_council(TASK, 2, diversity="none", strategy="best_quality",
-                                 store=measured, now=NOW)
+    plain = router.route_council(
+        TASK, 2, diversity="none", strategy="best_quality", store=measured, now=NOW
+    )
     assert plain.model_ids == (ALPHA, ALPHA_MINI)  # both acme
     c = router.route_council(TASK, 3, strategy="best_quality", store=measured, now=NOW)
     assert c.model_ids == (ALPHA, BETA, GAMMA)  # alpha-mini skipped: acme already sits
