@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import polars as pl
 
-from aigym.records import id_date
 from aigym.router._config import TRANSIENT_ERRORS, RouterConfig
 from aigym.store import TABLES
 
@@ -71,6 +70,10 @@ _MAX_EXPONENT: Final = 900.0  # weights stay far from float overflow (2 ** 1024)
 
 def _now_us() -> int:
     return time.time_ns() // 1000
+
+
+# (time us, feedback id, execution id, verdict 0-100 or None, approved or None, weight)
+_FbRow = tuple[int, str, str, float | None, bool | None, float]
 
 
 @dataclass(slots=True)
@@ -134,8 +137,8 @@ class HistoryStats:
         self._fb_totals = np.zeros((0, NFB))
         self._files: dict[str, _FileStats] = {}
         self._fb_files: set[str] = set()
-        self._fb_latest: dict[str, tuple[int, str, int, np.ndarray[Any, np.dtype[np.float64]]]] = {}
-        self._fb_pending: dict[str, tuple[int, str, float | None, bool | None]] = {}
+        self._fb_latest: dict[str, tuple[int, str, int, tuple[float, ...]]] = {}
+        self._fb_pending: dict[str, _FbRow] = {}
         self._fails: dict[str, tuple[int, ...]] = {}
         self._last_ok: dict[str, int] = {}
         self._by_task: dict[str, list[tuple[str, int]]] = {}
@@ -150,10 +153,6 @@ class HistoryStats:
             return pl.lit(1.0)
         ts = pl.col("timestamp").dt.epoch("us").cast(pl.Float64)
         return pl.lit(2.0).pow((ts - float(self._anchor_us)) / h)
-
-    def _weight(self, t_us: int) -> float:
-        h = self.config.half_life_us
-        return 1.0 if h is None else float(2.0 ** ((t_us - self._anchor_us) / h))
 
     def scale(self, now: dt.datetime | None = None) -> float:
         """The factor that turns stored weights into weights as of `now` (1 for "now" itself)."""
@@ -184,23 +183,45 @@ class HistoryStats:
 
     # ------------------------------------------------------------------ reading
 
-    def _read(self, table: str, path: str, columns: tuple[str, ...]) -> pl.DataFrame:
-        names = TABLES[table].history[self.store.file_version(path)].names
-        cols = [c for c in columns if c in names]
+    def _read(self, table: str, paths: list[str], columns: tuple[str, ...]) -> pl.DataFrame:
+        """The `columns` of these files (nulls where an old version lacks one), with `_file`.
+
+        Files of one schema version are read in one polars query (in parallel)."""
+        by_version: dict[int, list[str]] = {}
+        for p in paths:
+            by_version.setdefault(self.store.file_version(p), []).append(p)
         fs = self.store.backend.filesystem
-        if fs is None:
-            df = pl.read_parquet(path, columns=cols, hive_partitioning=False)
-        else:
-            import pyarrow.parquet as pq
+        frames: list[pl.DataFrame] = []
+        for version, group in sorted(by_version.items()):
+            names = TABLES[table].history[version].names
+            cols = [c for c in columns if c in names]
+            missing = [pl.lit(None).alias(c) for c in columns if c not in cols]
+            if fs is None:
+                lf = pl.scan_parquet(group, hive_partitioning=False, include_file_paths="_file")
+                df = lf.select(*cols, "_file").collect()
+            else:
+                import pyarrow.parquet as pq
 
-            frame = pl.from_arrow(pq.read_table(path, columns=cols, filesystem=fs))
-            assert isinstance(frame, pl.DataFrame)
-            df = frame
-        missing = [pl.lit(None).alias(c) for c in columns if c not in cols]
-        return df.with_columns(missing) if missing else df
+                parts = []
+                for p in group:
+                    f = pl.from_arrow(pq.read_table(p, columns=cols, filesystem=fs))
+                    assert isinstance(f, pl.DataFrame)
+                    parts.append(f.with_columns(pl.lit(p).alias("_file")))
+                df = pl.concat(parts, how="vertical_relaxed")
+            df = df.with_columns(missing) if missing else df
+            frames.append(df.select(*columns, "_file"))
+        if len(frames) == 1:
+            return frames[0]
+        return pl.concat(
+            [f.with_columns(pl.col(pl.Categorical).cast(pl.String)) for f in frames],
+            how="vertical_relaxed",
+        )
 
-    def _file_stats(self, path: str) -> _FileStats:
-        df = self._read("executions", path, _COLUMNS)
+    def _files_stats(self, paths: list[str]) -> dict[str, _FileStats]:
+        """Each file's contribution, from one read of all of them."""
+        if not paths:
+            return {}
+        df = self._read("executions", paths, _COLUMNS)
         k = self.config.allowed_fails
         ok = pl.col("status").cast(pl.String) == "success"
         err = pl.col("error_type").cast(pl.String)
@@ -213,8 +234,9 @@ class HistoryStats:
         c = pl.col("cost_usd").cast(pl.Float64)
         lat = pl.col("latency_ms").cast(pl.Float64)
         df = df.with_columns(
-            pl.col("model_id").cast(pl.String),
-            pl.col("task_type").cast(pl.String),
+            pl.col("_file").cast(pl.Categorical),  # grouping on codes, not long strings
+            pl.col("model_id").cast(pl.Categorical),
+            pl.col("task_type").cast(pl.Categorical),
             self._weight_expr().alias("_w"),
             pl.col("timestamp").dt.epoch("us").alias("_t"),
             ok.fill_null(False).alias("_ok"),
@@ -227,7 +249,7 @@ class HistoryStats:
         wl = pl.when(okc & lat.is_not_null()).then(w).otherwise(0.0)
         qv, cv, lv = q.fill_null(0.0), c.fill_null(0.0), lat.fill_null(0.0)
         agg = (
-            df.group_by("model_id", "task_type")
+            df.group_by("_file", "model_id", "task_type")
             .agg(
                 wq.sum().alias("q_w"),
                 (wq * qv).sum().alias("q_wx"),
@@ -247,26 +269,50 @@ class HistoryStats:
                 .alias("tc"),
                 pl.len().cast(pl.Float64).alias("n"),
                 (~okc).sum().cast(pl.Float64).alias("n_err"),
+                pl.col("_t").max().alias("_tmax"),
             )
-            .sort("model_id", "task_type")
+            .with_columns(pl.col("_file", "model_id", "task_type").cast(pl.String))
+            .sort("_file", "model_id", "task_type")
         )
+        as_str = pl.col("_file", "model_id").cast(pl.String)
         fails_df = (
-            df.filter(pl.col("_tr")).group_by("model_id").agg(pl.col("_t").top_k(k).alias("t"))
+            df.filter(pl.col("_tr"))
+            .group_by("_file", "model_id")
+            .agg(pl.col("_t").top_k(k).alias("t"))
+            .with_columns(as_str)
         )
-        ok_df = df.filter(okc).group_by("model_id").agg(pl.col("_t").max().alias("t"))
+        ok_df = (
+            df.filter(okc)
+            .group_by("_file", "model_id")
+            .agg(pl.col("_t").max().alias("t"))
+            .with_columns(as_str)
+        )
         with self._lock:
-            keys = np.array(
+            keys_all = np.array(
                 [self._key(m, t) for m, t in zip(agg["model_id"], agg["task_type"], strict=True)],
                 dtype=np.int64,
             )
-        mat = agg.drop("model_id", "task_type").to_numpy().astype(np.float64, copy=False)
-        fails = {
-            m: tuple(sorted((int(x) for x in ts), reverse=True))
-            for m, ts in zip(fails_df["model_id"], fails_df["t"], strict=True)
-        }
-        last_ok = {m: int(t) for m, t in zip(ok_df["model_id"], ok_df["t"], strict=True)}
-        t_max = int(df["_t"].max() or 0) if df.height else 0  # type: ignore[arg-type]
-        return _FileStats(keys, np.ascontiguousarray(mat), fails, last_ok, t_max)
+        mat_all = agg.select(pl.exclude("_file", "model_id", "task_type", "_tmax")).to_numpy()
+        mat_all = np.ascontiguousarray(mat_all, dtype=np.float64)
+        files = agg["_file"].to_list()
+        tmax = agg["_tmax"].to_list()
+        out: dict[str, _FileStats] = {}
+        i = 0
+        while i < len(files):
+            j = i
+            while j < len(files) and files[j] == files[i]:
+                j += 1
+            out[files[i]] = _FileStats(
+                keys_all[i:j], mat_all[i:j].copy(), {}, {}, int(max(tmax[i:j]))
+            )
+            i = j
+        for f, m, ts in zip(fails_df["_file"], fails_df["model_id"], fails_df["t"], strict=True):
+            out[f].fails[m] = tuple(sorted((int(x) for x in ts), reverse=True))
+        for f, m, t in zip(ok_df["_file"], ok_df["model_id"], ok_df["t"], strict=True):
+            out[f].last_ok[m] = int(t)
+        for p in paths:  # an empty file contributes nothing
+            out.setdefault(p, _FileStats(np.zeros(0, np.int64), np.zeros((0, NF)), {}, {}, 0))
+        return out
 
     @staticmethod
     def _merged(parts: list[_FileStats], k: int) -> _FileStats:
@@ -321,19 +367,19 @@ class HistoryStats:
         gone = [p for p in self._files if p not in live]
         k = self.config.allowed_fails
         added: dict[str, _FileStats] = {}
-        read = resolved = 0
+        to_read: list[str] = []
+        resolved = 0
         for e in new:
-            stats = None
             if e.name.startswith("c-"):
                 prefix = e.path[: len(e.path) - len(e.name)]
                 srcs = [prefix + s for s in self.store.sources_of(e)]
                 if srcs and all(s in self._files for s in srcs):
-                    stats = self._merged([self._files[s] for s in srcs], k)
+                    added[e.path] = self._merged([self._files[s] for s in srcs], k)
                     resolved += 1
-            if stats is None:
-                stats = self._file_stats(e.path)
-                read += 1
-            added[e.path] = stats
+                    continue
+            to_read.append(e.path)
+        added.update(self._files_stats(to_read))
+        read = len(to_read)
         self._grow()
         for p in gone:
             fs = self._files.pop(p)
@@ -349,7 +395,7 @@ class HistoryStats:
 
     def _refresh_feedback(self) -> tuple[int, int]:
         live = self._live("feedback")
-        frames: list[pl.DataFrame] = []
+        paths: list[str] = []
         for p, e in live.items():
             if p in self._fb_files:
                 continue
@@ -357,16 +403,20 @@ class HistoryStats:
                 prefix = e.path[: len(e.path) - len(e.name)]
                 srcs = [prefix + s for s in self.store.sources_of(e)]
                 if srcs and all(s in self._fb_files for s in srcs):
-                    continue
-            frames.append(self._read("feedback", p, _FB_COLUMNS))
+                    continue  # every row of it has been read
+            paths.append(p)
         self._fb_files = set(live)
-        rows: list[tuple[int, str, str, float | None, bool | None]] = [
-            (t, fid, eid, y, a) for eid, (t, fid, y, a) in self._fb_pending.items()
-        ]
-        if frames:
-            df = pl.concat(frames, how="vertical_relaxed").with_columns(
-                pl.col("timestamp").dt.epoch("us").alias("_t"),
-                _verdict().alias("_y"),
+        rows: list[_FbRow] = list(self._fb_pending.values())
+        if paths:
+            df = (
+                self._read("feedback", paths, _FB_COLUMNS)
+                .with_columns(
+                    pl.col("timestamp").dt.epoch("us").alias("_t"),
+                    _verdict().alias("_y"),
+                    self._weight_expr().alias("_w"),
+                )
+                .sort("_t", "feedback_id")
+                .unique(subset="execution_id", keep="last", maintain_order=True)
             )
             rows.extend(
                 zip(
@@ -375,46 +425,67 @@ class HistoryStats:
                     df["execution_id"].to_list(),
                     df["_y"].to_list(),
                     df["approved"].to_list(),
+                    df["_w"].to_list(),
                     strict=True,
                 )
             )
         if not rows:
-            return len(frames), 0
-        rows.sort(key=lambda r: (r[0], r[1]))
-        unknown = {r[2] for r in rows if r[2] not in self._fb_latest}
+            return len(paths), 0
+        if self._fb_pending:
+            rows.sort(key=lambda r: (r[0], r[1]))
+        latest = self._fb_latest
+        unknown = {r[2] for r in rows if r[2] not in latest}
         where = self._execution_keys(unknown)
         self._fb_pending = {}
-        for t, fid, eid, y, approved in rows:
-            old = self._fb_latest.get(eid)
+        add_k: list[int] = []
+        add_v: list[tuple[float, ...]] = []
+        sub_k: list[int] = []
+        sub_v: list[tuple[float, ...]] = []
+        for row in rows:
+            t, fid, eid, y, approved, w = row
+            old = latest.get(eid)
             if old is not None and (old[0], old[1]) >= (t, fid):
                 continue
             key = old[2] if old is not None else where.get(eid)
             if key is None:
-                self._fb_pending[eid] = (t, fid, y, approved)  # execution not published yet
+                self._fb_pending[eid] = row  # its execution is not published yet
                 continue
-            vec = np.zeros(NFB)
-            if y is not None:
-                w = self._weight(t)
-                vec[[F_W, F_WY, F_WYY, F_N]] = (w, w * y, w * y * y, 1.0)
-            if approved is not None:
-                vec[A_N], vec[A_YES] = 1.0, float(approved)
+            if y is None:
+                vec: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0)
+            else:
+                vec = (w, w * y, w * y * y, 1.0)
+            vec += (0.0, 0.0) if approved is None else (1.0, float(approved))
             if old is not None:
-                self._fb_totals[key] -= old[3]
-            self._fb_totals[key] += vec
-            self._fb_latest[eid] = (t, fid, key, vec)
-        return len(frames), len(rows)
+                sub_k.append(key)
+                sub_v.append(old[3])
+            add_k.append(key)
+            add_v.append(vec)
+            latest[eid] = (t, fid, key, vec)
+        if sub_k:
+            np.subtract.at(self._fb_totals, np.array(sub_k), np.array(sub_v))
+        if add_k:
+            np.add.at(self._fb_totals, np.array(add_k), np.array(add_v))
+        return len(paths), len(rows)
 
     def _execution_keys(self, ids: set[str]) -> dict[str, int]:
         """(model, task) key ids of executions, reading only the date partitions of the ids."""
         if not ids:
             return {}
-        days = sorted({id_date(i) for i in ids})
-        lo = dt.datetime(days[0].year, days[0].month, days[0].day, tzinfo=dt.UTC)
-        hi = dt.datetime(days[-1].year, days[-1].month, days[-1].day, tzinfo=dt.UTC)
+        days = (
+            pl.Series(list(ids), dtype=pl.String)
+            .str.replace_all("-", "")
+            .str.slice(0, 12)
+            .str.to_integer(base=16)
+        )
+        lo_ms, hi_ms = int(days.min()), int(days.max())  # type: ignore[arg-type]
+        lo = dt.datetime.fromtimestamp(lo_ms / 1000, dt.UTC).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        hi = dt.datetime.fromtimestamp(hi_ms / 1000, dt.UTC)
         df = (
             self.store.scan("executions", since=lo, until=hi + dt.timedelta(days=1))
             .select("execution_id", "model_id", "task_type")
-            .filter(pl.col("execution_id").is_in(list(ids)))
+            .join(pl.LazyFrame({"execution_id": list(ids)}), on="execution_id", how="semi")
             .collect()
         )
         out = {
