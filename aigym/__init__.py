@@ -76,6 +76,12 @@ _EXPORTS: dict[str, str] = {
     "run_campaign": "aigym.campaign",
 }
 
+# Subpackages, also loaded on first use: `import aigym; aigym.tracking` works as documented.
+_SUBPACKAGES = frozenset(
+    {"abtest", "campaign", "errors", "providers", "records", "registry", "scoring", "stats",
+     "store", "tracking"}
+)  # fmt: skip
+
 __all__ = [
     "ABTestConfig",
     "ABTestError",
@@ -181,6 +187,8 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"aigym.{name}")  # the import binds it on the package
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'aigym' has no attribute {name!r}")
@@ -190,4 +198,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _SUBPACKAGES)

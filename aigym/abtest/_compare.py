@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.abtest._config import get_metric
 from aigym.errors import UnknownModelError, ValidationError
 from aigym.records import TaskType
@@ -223,6 +224,7 @@ def _independent_results(
     return {c.variant: c.result for c in multi.comparisons}
 
 
+@accepts_db
 def compare_models(
     store: ParquetStore,
     task_type: str,

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
+from aigym._alias import accepts_db
 from aigym.abtest._analysis import ABTestResult, Engine, analyze, check_engine
 from aigym.abtest._config import ABTestConfig, get_metric
 from aigym.abtest._data import load_arms
@@ -78,6 +79,7 @@ class ABTestManager:
                 self._cache[store.root] = hit
             return hit[1]
 
+    @accepts_db
     def get_test(self, store: ParquetStore, test_name: str) -> ABTestInfo:
         """A test's definition and state; `ABTestError` (with the fix) if there is none."""
         tests = self._tests(store)
@@ -105,6 +107,7 @@ class ABTestManager:
             )
         return info
 
+    @accepts_db
     def list_tests(self, store: ParquetStore, active_only: bool = True) -> list[ABTestInfo]:
         """Tests in the store, oldest first (only running ones unless `active_only=False`)."""
         tests = self._tests(store, refresh=True).values()
@@ -115,6 +118,7 @@ class ABTestManager:
 
     # ------------------------------------------------------------------ lifecycle
 
+    @accepts_db
     def create_test(self, store: ParquetStore, config: ABTestConfig) -> str:
         """Persist a new test and return its id; model ids are resolved by the registry.
 
@@ -152,6 +156,7 @@ class ABTestManager:
                 f"{name + '_v2'!r}: names stay reserved so results of two tests never mix."
             )
 
+    @accepts_db
     def stop_test(
         self, store: ParquetStore, test_name: str, reason: str | None = None
     ) -> ABTestInfo:
@@ -165,6 +170,7 @@ class ABTestManager:
 
     # ------------------------------------------------------------------ traffic
 
+    @accepts_db
     def assign_variant(
         self,
         store: ParquetStore,
@@ -197,6 +203,7 @@ class ABTestManager:
         store.default_writer("ab_assignments").add(row)
         return variant, model
 
+    @accepts_db
     def record_variant_result(
         self,
         store: ParquetStore,
@@ -253,6 +260,7 @@ class ABTestManager:
 
     # ------------------------------------------------------------------ analysis
 
+    @accepts_db
     def analyze_test(
         self,
         store: ParquetStore,

@@ -13,6 +13,16 @@ from __future__ import annotations
 
 from aigym.stats._bayes import bayes_means, bayes_proportions, gaussian_posterior
 from aigym.stats._checks import Alternative
+from aigym.stats._cluster import (
+    ClusteredDifference,
+    ClusteredMean,
+    ClusterMoments,
+    ClusterTotals,
+    cluster_difference,
+    cluster_mean,
+    clustered_difference,
+    clustered_mean,
+)
 from aigym.stats._display import format_interval, format_p_value
 from aigym.stats._frames import (
     paired_stats_by_group,
@@ -67,6 +77,10 @@ __all__ = [
     "Alternative",
     "ArmComparison",
     "BayesianResult",
+    "ClusterMoments",
+    "ClusterTotals",
+    "ClusteredDifference",
+    "ClusteredMean",
     "Correction",
     "DifferenceType",
     "Direction",
@@ -88,6 +102,10 @@ __all__ = [
     "bayes_means",
     "bayes_proportions",
     "benjamini_hochberg",
+    "cluster_difference",
+    "cluster_mean",
+    "clustered_difference",
+    "clustered_mean",
     "compare_arms",
     "exact_quantile",
     "fisher_exact",

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.store import ParquetStore
 from aigym.tracking._forecast import BudgetForecast, forecast_spend
 from aigym.tracking._query import cube_query
@@ -228,6 +229,7 @@ def _forecast(
     )
 
 
+@accepts_db
 def get_cost_analysis(
     store: ParquetStore,
     days: float = 30,

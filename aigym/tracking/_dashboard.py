@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.stats import SampleStats, mean_interval
 from aigym.store import ParquetStore
 from aigym.tracking._query import cube_query
@@ -106,6 +107,7 @@ def _mean(s: str) -> pl.Expr:
     return pl.when(pl.col("q_n") > 0).then(pl.col("q_sum") / pl.col("q_n")).alias(s)
 
 
+@accepts_db
 def dashboard(
     store: ParquetStore,
     days: float = 30,

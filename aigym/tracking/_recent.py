@@ -13,10 +13,12 @@ from typing import Any
 
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.errors import ValidationError
 from aigym.records import TaskType
 from aigym.store import ParquetStore
 from aigym.tracking._frame import execution_frame
+from aigym.tracking._hints import warn_if_unknown_task
 from aigym.tracking._result import fmt, usd
 from aigym.tracking._window import Window, as_utc
 
@@ -89,6 +91,7 @@ def _one_day(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+@accepts_db
 def get_recent(
     store: ParquetStore,
     limit: int = 50,
@@ -128,6 +131,8 @@ def get_recent(
     )
     empty = pl.DataFrame(schema=schema_lf.collect_schema())
     out = pl.concat(parts, how="vertical_relaxed") if parts else empty
+    if not parts and task is not None:
+        warn_if_unknown_task(store, task)
     out = (
         out.sort("timestamp", "execution_id", descending=True)
         .head(limit)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from aigym._alias import accepts_db
 from aigym.errors import UnknownExecutionError, ValidationError
 from aigym.records import Execution, Feedback, TaskMetrics
 from aigym.registry import ModelRegistry, get_model_registry
@@ -21,6 +22,7 @@ from aigym.store import Durability, ParquetStore
 __all__ = ["record_execution", "record_user_feedback"]
 
 
+@accepts_db
 def record_execution(
     store: ParquetStore,
     metrics: TaskMetrics,
@@ -50,6 +52,7 @@ def record_execution(
     return row.execution_id
 
 
+@accepts_db
 def record_user_feedback(
     store: ParquetStore,
     metric_id: str,

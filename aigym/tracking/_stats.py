@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from aigym._alias import accepts_db
 from aigym.errors import UnknownModelError, ValidationError
 from aigym.records import TaskType
 from aigym.registry import ModelRegistry
@@ -24,6 +25,7 @@ from aigym.stats import (
     wilson_interval,
 )
 from aigym.store import ParquetStore
+from aigym.tracking._hints import warn_if_unknown_task
 from aigym.tracking._query import stats_query
 from aigym.tracking._result import Result, fmt, frame, nan_if_none, pct, ratio, usd
 from aigym.tracking._window import Window, make_window
@@ -241,6 +243,7 @@ def _task(task_type: str | None) -> str | None:
     return None if task_type is None else str(TaskType(task_type))
 
 
+@accepts_db
 def get_model_stats(
     store: ParquetStore,
     model_id: str,
@@ -259,6 +262,8 @@ def get_model_stats(
     store.flush()  # read this process's own recent writes
     lf, source = stats_query(store, window, model_id=model, task_type=task, scorer=scorer)
     rows = lf.collect().to_dicts()
+    if not rows and task is not None:
+        warn_if_unknown_task(store, task)
     return stats_from_row(
         rows[0] if rows else None,
         model_id=model,
@@ -376,6 +381,7 @@ def _sort_key(rank_by: str) -> Any:
     return key
 
 
+@accepts_db
 def get_task_comparison(
     store: ParquetStore,
     task_type: str,
@@ -410,6 +416,8 @@ def get_task_comparison(
         )
         for r in lf.collect().to_dicts()
     ]
+    if not entries:
+        warn_if_unknown_task(store, task)
     flags = pareto_flags([(e.avg_quality_score, e.avg_cost_usd) for e in entries])
     entries = [replace(e, pareto_optimal=f) for e, f in zip(entries, flags, strict=True)]
     entries.sort(key=_sort_key(rank_by))

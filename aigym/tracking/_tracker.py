@@ -10,6 +10,7 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 
+from aigym._alias import accepts_db
 from aigym.records import TaskMetrics
 from aigym.registry import ModelRegistry, get_model_registry
 from aigym.store import ParquetStore
@@ -48,6 +49,7 @@ class MetricTracker:
     def __repr__(self) -> str:
         return f"MetricTracker(registry={self.registry!r})"
 
+    @accepts_db
     def record_execution(
         self,
         store: ParquetStore,
@@ -67,6 +69,7 @@ class MetricTracker:
             registry=self.registry,
         )
 
+    @accepts_db
     def record_user_feedback(
         self,
         store: ParquetStore,
@@ -91,6 +94,7 @@ class MetricTracker:
             timestamp=timestamp,
         )
 
+    @accepts_db
     def get_model_stats(
         self,
         store: ParquetStore,
@@ -114,6 +118,7 @@ class MetricTracker:
             registry=self.registry,
         )
 
+    @accepts_db
     def get_task_comparison(
         self,
         store: ParquetStore,
@@ -138,6 +143,7 @@ class MetricTracker:
             confidence=confidence,
         )
 
+    @accepts_db
     def get_cost_analysis(
         self,
         store: ParquetStore,
@@ -164,6 +170,7 @@ class MetricTracker:
             confidence=confidence,
         )
 
+    @accepts_db
     def get_recent(
         self,
         store: ParquetStore,
@@ -186,6 +193,7 @@ class MetricTracker:
             include_text=include_text,
         )
 
+    @accepts_db
     def dashboard(
         self,
         store: ParquetStore,

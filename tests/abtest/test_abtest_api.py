@@ -9,7 +9,8 @@ import pathlib
 import aigym.abtest as pkg
 
 PKG_DIR = pathlib.Path(pkg.__file__).parent
-ALLOWED = ("aigym.errors", "aigym.records", "aigym.stats", "aigym.store", "aigym.registry",
+ALLOWED = ("aigym._alias", "aigym.errors",
+           "aigym.records", "aigym.stats", "aigym.store", "aigym.registry",
            "aigym.abtest")  # fmt: skip
 
 
@@ -42,7 +43,9 @@ def test_private_modules_import_only_allowed_layers() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("aigym"):
                 assert node.module.startswith(ALLOWED), (path.name, node.module)
-                assert "._" not in node.module or node.module.startswith("aigym.abtest._"), (
+                assert "._" not in node.module or node.module.startswith(
+                    ("aigym.abtest._", "aigym._alias")
+                ), (
                     path.name,
                     node.module,
                 )

@@ -98,7 +98,8 @@ def test_empty_window_is_a_clear_empty_result(store, tracker, ids):
     assert s.empty and s.n_executions == 0 and s.total_cost_usd == 0.0
     assert "no executions in this window" in repr(s)
     assert s.to_polars().height == 0
-    c = tracker.get_task_comparison(store, "conversation", until=UNTIL)
+    with pytest.warns(UserWarning, match="no executions of task_type 'conversation'"):
+        c = tracker.get_task_comparison(store, "conversation", until=UNTIL)
     assert len(c) == 0 and list(c) == [] and c.best is None
     assert "no executions" in repr(c) and c.to_polars().height == 0
 
