@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import numpy as np
 
+from aigym._alias import accepts_db
 from aigym.errors import NoModelQualifiesError, UnknownModelError, ValidationError
 from aigym.records import TaskType
 from aigym.registry import (
@@ -233,6 +234,7 @@ class ModelRouter:
 
     # ------------------------------------------------------------------ routing
 
+    @accepts_db
     def route(
         self,
         task_type: str,
@@ -254,7 +256,8 @@ class ModelRouter:
         cheapness, 0.2 speed), ``fastest``. Constraints apply to the estimates' means:
         `min_quality_score` (0-100), `max_cost_per_request` (USD), `max_latency_ms`;
         `required_capabilities` add to the task's own; `exclude` removes ids or aliases.
-        Models cooling down after transient failures are routed around. Raises
+        `db=` is accepted for `store` (the spec's name). Models cooling down after transient
+        failures are routed around. Raises
         `NoModelQualifiesError` (naming the failed constraint, the closest models and the
         relaxation that admits them) when none qualifies. `now` (UTC) fixes the clock for
         recency weights and cool-downs; `explore` overrides the router's setting.
@@ -530,6 +533,7 @@ class ModelRouter:
             f"models; the others keep their history-based estimates."
         )
 
+    @accepts_db
     def route_with_fallback(
         self,
         task_type: str,
@@ -576,6 +580,7 @@ class ModelRouter:
                 d, fallback_from=f"{preferred_strategy}: {e.constraint}", notes=(*d.notes, note)
             )
 
+    @accepts_db
     def route_council(
         self,
         task_type: str,
