@@ -64,8 +64,14 @@ class _Candidate:
 
 @dataclass(slots=True)
 class _TaskView:
+    """One task's candidates as of `now_us` and statistics `version`; rebuilt when either
+    moves (the clock by a minute), or the registry gains a model. A price change shows
+    within a minute."""
+
     version: int
     now_us: int
+    registry: ModelRegistry
+    n_models: int
     candidates: list[_Candidate]
     ranked: dict[str, list[_Candidate]]
     no_caps: list[tuple[ModelSpec, str]]  # registry models lacking the task's capabilities
@@ -131,7 +137,10 @@ class ModelRouter:
         self._stats: weakref.WeakKeyDictionary[ParquetStore, HistoryStats] = (
             weakref.WeakKeyDictionary()
         )
-        self._views: dict[tuple[int, str], _TaskView] = {}
+        # per-task estimates and rankings, per store's statistics (weakly: a closed store's go)
+        self._views: weakref.WeakKeyDictionary[HistoryStats, dict[str, _TaskView]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._prior_views: dict[str, _TaskView] = {}
         self._counts: dict[str, list[int]] = {}  # task -> [decisions, explored]
         self._lock = threading.RLock()
@@ -172,18 +181,28 @@ class ModelRouter:
         return [m for m in reg.get_all_models() if self.include_local or not m.is_local]
 
     def _view(self, task: str, stats: HistoryStats | None, now_us: int) -> _TaskView:
-        version = -1 if stats is None else stats.version
-        cache_key = (id(stats), task)
-        view = self._views.get(cache_key)
+        if stats is None:
+            views = self._prior_views
+            version = -1
+        else:
+            got = self._views.get(stats)
+            if got is None:
+                with self._lock:
+                    got = self._views.setdefault(stats, {})
+            views = got
+            version = stats.version
+        view = views.get(task)
+        reg = self.registry
         if (
             view is not None
             and view.version == version
+            and view.registry is reg
+            and view.n_models == len(reg)
             and abs(now_us - view.now_us) < _VIEW_RESOLUTION_US
         ):
             return view
         view = self._build_view(task, stats, now_us)
-        with self._lock:
-            self._views[cache_key] = view
+        views[task] = view
         return view
 
     def _build_view(self, task: str, stats: HistoryStats | None, now_us: int) -> _TaskView:
@@ -210,7 +229,8 @@ class ModelRouter:
             for s in STRATEGIES
         }
         version = -1 if stats is None else stats.version
-        return _TaskView(version, now_us, cands, ranked, no_caps)
+        reg = self.registry
+        return _TaskView(version, now_us, reg, len(reg), cands, ranked, no_caps)
 
     def _cooldown(self, model: str, stats: HistoryStats | None) -> tuple[int, str]:
         if stats is None:

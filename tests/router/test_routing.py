@@ -227,3 +227,16 @@ def test_bad_input_is_refused(router: ModelRouter) -> None:
         router.route(TASK, min_quality_score=-1)
     with pytest.raises(ValidationError):
         router.route(TASK, required_capabilities=["telepathy"])
+
+
+def test_a_newly_registered_model_is_routed_to(
+    router: ModelRouter, registry: ModelRegistry, measured: ParquetStore
+) -> None:
+    assert router.route(TASK, "best_cost", store=measured, now=NOW).id == BETA
+    spec = registry.get(BETA)
+    registry.register(
+        dataclasses.replace(spec, id="zeta/free", name="free", provider="zeta", aliases=(),
+                            input_price_per_mtok=Decimal(0), output_price_per_mtok=Decimal(0))
+    )  # fmt: skip
+    d = router.route(TASK, "best_cost", store=measured, now=NOW)
+    assert d.id == "zeta/free" and d.cost_per_request.source == "prior"
