@@ -67,8 +67,8 @@ def test_statistics_on_s3_match_a_local_store(s3_store: ParquetStore, tmp_path: 
     assert r.files_read == 0 and r.compactions_resolved == 1
     local_stats = HistoryStats(local)
     local_stats.refresh()
-    a, b = remote_stats.snapshot(NOW), local_stats.snapshot(NOW)
-    assert a.keys() == b.keys()
-    for k in a:
-        assert a[k] == pytest.approx(b[k], rel=1e-9)
+    remote, here = remote_stats.snapshot(NOW), local_stats.snapshot(NOW)
+    assert remote.keys() == here.keys()
+    for k in remote:
+        assert remote[k] == pytest.approx(here[k], rel=1e-9)
     local.close()
