@@ -27,7 +27,9 @@ class Estimate:
 
     `n_prior` is the prior's weight in pseudo-observations, `n_history` the calls measured in
     the store, `n_feedback` the user verdicts folded in; `n_effective` is the recency-weighted
-    number of observations (history plus weighted feedback) the data contributed.
+    number of observations (history plus weighted feedback) the data contributed; `se` the
+    posterior standard deviation of the mean (the interval is ``mean +- 1.96 se``, clipped to
+    the quantity's range).
     """
 
     mean: float
@@ -37,6 +39,7 @@ class Estimate:
     n_history: int
     n_feedback: int = 0
     n_effective: float = 0.0
+    se: float = 0.0
 
     @property
     def source(self) -> str:

@@ -49,12 +49,12 @@ def _shrunk(
     parts: list[tuple[float, float, float]],
     lo: float = -math.inf,
     hi: float = math.inf,
-) -> tuple[float, float, float, float]:
-    """(mean, low, high, data weight) from a prior and weighted (W, WX, WXX) parts."""
+) -> tuple[float, float, float, float, float]:
+    """(mean, low, high, data weight, se) from a prior and weighted (W, WX, WXX) parts."""
     w = float(sum(p[0] for p in parts))
     if w <= 0 or not math.isfinite(w):
         sd = prior_sd / math.sqrt(n0) if n0 > 0 else prior_sd
-        return prior, max(lo, prior - _Z * sd), min(hi, prior + _Z * sd), 0.0
+        return prior, max(lo, prior - _Z * sd), min(hi, prior + _Z * sd), 0.0, sd
     wx = float(sum(p[1] for p in parts))
     wxx = float(sum(p[2] for p in parts))
     mean_x = wx / w
@@ -64,7 +64,7 @@ def _shrunk(
     # pooled spread: the prior's sd counts n0 times, the data's own deviations count once
     var = (n0 * prior_sd * prior_sd + ss + (n0 * w / total) * (mean_x - prior) ** 2) / total
     se = math.sqrt(var / total)
-    return mean, max(lo, mean - _Z * se), min(hi, mean + _Z * se), w
+    return mean, max(lo, mean - _Z * se), min(hi, mean + _Z * se), w, se
 
 
 def estimate_model(
@@ -95,21 +95,20 @@ def estimate_model(
         n_fb = int(fb[F_N])
         if fb[A_N] > 0:
             approval = 100.0 * float(fb[A_YES] / fb[A_N])
-    m, lo, hi, w = _shrunk(config.prior_strength, q0, config.quality_sd, parts, 0.0, 100.0)
-    quality = Estimate(m, lo, hi, config.prior_strength, n_hist, n_fb, w)
+    m, lo, hi, w, se = _shrunk(config.prior_strength, q0, config.quality_sd, parts, 0.0, 100.0)
+    quality = Estimate(m, lo, hi, config.prior_strength, n_hist, n_fb, w, se)
     # cost per request: the price at the task's token mix is the prior
     pt, ct = tokens or (config.typical_prompt_tokens, config.typical_completion_tokens)
     c0 = float(spec.input_price_per_mtok) * pt / 1e6 + float(spec.output_price_per_mtok) * ct / 1e6
     cparts = [] if row is None else [(row[C_W] * scale, row[C_WX] * scale, row[C_WXX] * scale)]
-    m, lo, hi, w = _shrunk(config.cost_prior_strength, c0, 0.5 * c0, cparts, 0.0)
-    cost = Estimate(
-        m, lo, hi, config.cost_prior_strength, 0 if row is None else int(row[C_N]), 0, w
-    )
+    m, lo, hi, w, se = _shrunk(config.cost_prior_strength, c0, 0.5 * c0, cparts, 0.0)
+    n_cost = 0 if row is None else int(row[C_N])
+    cost = Estimate(m, lo, hi, config.cost_prior_strength, n_cost, 0, w, se)
     l0 = float(spec.avg_latency_ms)
     lparts = [] if row is None else [(row[L_W] * scale, row[L_WX] * scale, row[L_WXX] * scale)]
-    m, lo, hi, w = _shrunk(config.latency_prior_strength, l0, 0.5 * l0, lparts, 0.0)
+    m, lo, hi, w, se = _shrunk(config.latency_prior_strength, l0, 0.5 * l0, lparts, 0.0)
     n_lat = 0 if row is None else int(row[L_N])
-    latency = Estimate(m, lo, hi, config.latency_prior_strength, n_lat, 0, w)
+    latency = Estimate(m, lo, hi, config.latency_prior_strength, n_lat, 0, w, se)
     return ModelEstimate(spec.id, spec.provider, quality, cost, latency, 0.0, approval)
 
 

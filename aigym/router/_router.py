@@ -18,8 +18,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Final, Protocol, runtime_checkable
 
-import numpy as np
-
 from aigym._alias import accepts_db
 from aigym.errors import NoModelQualifiesError, UnknownModelError, ValidationError
 from aigym.records import TaskType
@@ -32,16 +30,24 @@ from aigym.registry import (
     task_requirements,
 )
 from aigym.registry._recommend import parse_strategy
+from aigym.router._candidates import (
+    Candidate,
+    cooldown,
+    filter_candidates,
+    no_model_error,
+    rank,
+    with_score,
+)
 from aigym.router._config import RouterConfig
 from aigym.router._decision import Council, Estimate, Exclusion, ModelEstimate, RoutingDecision
-from aigym.router._estimates import estimate_model, strategy_score
+from aigym.router._estimates import estimate_model
+from aigym.router._explore import Thompson
 from aigym.router._history import HistoryStats
 from aigym.store import ParquetStore
 
 __all__ = ["ModelRouter", "PerPromptRouter", "get_model_router"]
 
 _VIEW_RESOLUTION_US: Final = 60_000_000  # estimates are rebuilt when "now" moves this far
-_NUMERIC: Final[tuple[str, ...]] = ("min_quality_score", "max_cost_per_request", "max_latency_ms")
 
 
 @runtime_checkable
@@ -55,14 +61,6 @@ class PerPromptRouter(Protocol):
 
 
 @dataclass(slots=True)
-class _Candidate:
-    spec: ModelSpec
-    est: ModelEstimate
-    cool_until_us: int  # 0 when the model is not cooling down
-    cool_reason: str
-
-
-@dataclass(slots=True)
 class _TaskView:
     """One task's candidates as of `now_us` and statistics `version`; rebuilt when either
     moves (the clock by a minute), or the registry gains a model. A price change shows
@@ -72,26 +70,9 @@ class _TaskView:
     now_us: int
     registry: ModelRegistry
     n_models: int
-    candidates: list[_Candidate]
-    ranked: dict[str, list[_Candidate]]
+    candidates: list[Candidate]
+    ranked: dict[str, list[Candidate]]
     no_caps: list[tuple[ModelSpec, str]]  # registry models lacking the task's capabilities
-
-
-def _rank(cands: list[_Candidate], strategy: str) -> list[_Candidate]:
-    def key(c: _Candidate) -> tuple[float, float, str]:
-        e = c.est
-        tie = e.cost_per_request.mean if strategy != "best_cost" else -e.quality.mean
-        return (-strategy_score(strategy, *_means(e)), tie, e.model_id)
-
-    return sorted(cands, key=key)
-
-
-def _means(e: ModelEstimate) -> tuple[float, float, float]:
-    return e.quality.mean, e.cost_per_request.mean, e.latency_ms.mean
-
-
-def _with_score(e: ModelEstimate, strategy: str) -> ModelEstimate:
-    return replace(e, score=strategy_score(strategy, *_means(e)))
 
 
 def _as_float(name: str, v: object) -> float | None:
@@ -132,7 +113,7 @@ class ModelRouter:
         self._only = None if models is None else tuple(models)
         self.include_local = include_local
         self.explore = explore
-        self._rng = np.random.default_rng(seed)
+        self._explorer = Thompson(self.config.explore_share, seed)
         self.per_prompt_routers: dict[str, PerPromptRouter] = dict(per_prompt_routers or {})
         self._stats: weakref.WeakKeyDictionary[ParquetStore, HistoryStats] = (
             weakref.WeakKeyDictionary()
@@ -142,7 +123,6 @@ class ModelRouter:
             weakref.WeakKeyDictionary()
         )
         self._prior_views: dict[str, _TaskView] = {}
-        self._counts: dict[str, list[int]] = {}  # task -> [decisions, explored]
         self._lock = threading.RLock()
 
     @property
@@ -210,7 +190,7 @@ class ModelRouter:
         now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
         scale = 1.0 if stats is None else stats.scale(now)
         tokens = None if stats is None else stats.task_tokens(task)
-        cands: list[_Candidate] = []
+        cands: list[Candidate] = []
         no_caps: list[tuple[ModelSpec, str]] = []
         for spec in self._pool():
             missing = req.required - spec.capabilities
@@ -219,38 +199,18 @@ class ModelRouter:
                 no_caps.append((spec, f"lacks {names}, which {task} requires"))
                 continue
             est = estimate_model(spec, req, stats, self.config, scale, tokens)
-            until, why = self._cooldown(spec.id, stats)
-            cands.append(_Candidate(spec, est, until, why))
-        ranked: dict[str, list[_Candidate]] = {
+            until, why = cooldown(spec.id, stats, self.config)
+            cands.append(Candidate(spec, est, until, why))
+        ranked: dict[str, list[Candidate]] = {
             s: [
-                _Candidate(c.spec, _with_score(c.est, s), c.cool_until_us, c.cool_reason)
-                for c in _rank(cands, s)
+                Candidate(c.spec, with_score(c.est, s), c.cool_until_us, c.cool_reason)
+                for c in rank(cands, s)
             ]
             for s in STRATEGIES
         }
         version = -1 if stats is None else stats.version
         reg = self.registry
         return _TaskView(version, now_us, reg, len(reg), cands, ranked, no_caps)
-
-    def _cooldown(self, model: str, stats: HistoryStats | None) -> tuple[int, str]:
-        if stats is None:
-            return 0, ""
-        fails, last_ok = stats.failures(model)
-        k = self.config.allowed_fails
-        if len(fails) < k:
-            return 0, ""
-        newest, kth = fails[0], fails[k - 1]
-        if last_ok is not None and last_ok > newest:
-            return 0, ""  # it has answered since
-        if newest - kth > self.config.failure_window_s * 1e6:
-            return 0, ""
-        until = newest + int(self.config.cooldown_s * 1e6)
-        at = dt.datetime.fromtimestamp(newest / 1e6, dt.UTC).strftime("%H:%M:%S")
-        to = dt.datetime.fromtimestamp(until / 1e6, dt.UTC).strftime("%H:%M:%S UTC")
-        return until, (
-            f"cooling down until {to} after {k} transient failures (rate limits, 5xx, timeouts) "
-            f"within {self.config.failure_window_s:g} s, the last at {at}"
-        )
 
     # ------------------------------------------------------------------ routing
 
@@ -301,7 +261,7 @@ class ModelRouter:
         if prompt is not None and task in self.per_prompt_routers:
             ranked, note = self._per_prompt(task, strat, ranked, prompt)
             notes.append(note)
-        ok, out = self._filter(ranked, limits, caps, excl, now_us)
+        ok, out = filter_candidates(ranked, limits, caps, excl, now_us)
         excluded = tuple(
             [Exclusion(s.id, "required_capabilities", r) for s, r in view.no_caps] + out
         )
@@ -317,15 +277,15 @@ class ModelRouter:
             if v is not None
         )
         if not ok:
-            raise self._no_model(task, strat, ranked, limits, caps, excl, excluded, now_us)
+            raise no_model_error(task, strat, ranked, limits, caps, excl, excluded, now_us)
         chosen = 0
         use_explore = self.explore if explore is None else explore
         if use_explore and len(ok) > 1:
-            chosen, note = self._thompson(task, strat, ok)
+            chosen, note = self._explorer.choose(task, strat, ok)
             if note:
                 notes.append(note)
         elif use_explore:
-            self._count(task, explored=False)
+            self._explorer.count(task, explored=False)
         pick = ok[chosen]
         alts = tuple(c.est for i, c in enumerate(ok) if i != chosen)
         return RoutingDecision(
@@ -352,180 +312,11 @@ class ModelRouter:
                 out.add(e)
         return frozenset(out)
 
-    def _filter(
-        self,
-        ranked: list[_Candidate],
-        limits: tuple[float | None, float | None, float | None],
-        caps: frozenset[ModelCapability],
-        excl: frozenset[str],
-        now_us: int,
-    ) -> tuple[list[_Candidate], list[Exclusion]]:
-        qmin, cmax, lmax = limits
-        if qmin is None and cmax is None and lmax is None and not caps and not excl:
-            ok = [c for c in ranked if c.cool_until_us <= now_us]
-            if len(ok) == len(ranked):
-                return ok, []
-        ok, out = [], []
-        for c in ranked:
-            mid = c.spec.id
-            e = c.est
-            if mid in excl:
-                out.append(Exclusion(mid, "exclude", "excluded by the caller"))
-            elif caps and not caps <= c.spec.capabilities:
-                miss = ", ".join(sorted(x.value for x in caps - c.spec.capabilities))
-                out.append(Exclusion(mid, "required_capabilities", f"lacks {miss}"))
-            elif c.cool_until_us > now_us:
-                out.append(Exclusion(mid, "cooldown", c.cool_reason))
-            elif qmin is not None and e.quality.mean < qmin:
-                out.append(
-                    Exclusion(
-                        mid,
-                        "min_quality_score",
-                        f"estimated quality {e.quality.mean:.1f} < {qmin:g}",
-                    )
-                )
-            elif cmax is not None and e.cost_per_request.mean > cmax:
-                out.append(
-                    Exclusion(
-                        mid,
-                        "max_cost_per_request",
-                        f"estimated cost ${e.cost_per_request.mean:.4g} > ${cmax:g}",
-                    )
-                )
-            elif lmax is not None and e.latency_ms.mean > lmax:
-                out.append(
-                    Exclusion(
-                        mid,
-                        "max_latency_ms",
-                        f"estimated latency {e.latency_ms.mean:,.0f} ms > {lmax:g} ms",
-                    )
-                )
-            else:
-                ok.append(c)
-        return ok, out
-
-    def _no_model(
-        self,
-        task: str,
-        strategy: str,
-        ranked: list[_Candidate],
-        limits: tuple[float | None, float | None, float | None],
-        caps: frozenset[ModelCapability],
-        excl: frozenset[str],
-        excluded: tuple[Exclusion, ...],
-        now_us: int,
-    ) -> NoModelQualifiesError:
-        counts: dict[str, int] = {}
-        for x in excluded:
-            counts[x.constraint] = counts.get(x.constraint, 0) + 1
-        # candidates that only the numeric limits removed, ordered by how far they miss
-        soft = [
-            c
-            for c in ranked
-            if c.spec.id not in excl and caps <= c.spec.capabilities and c.cool_until_us <= now_us
-        ]
-        qmin, cmax, lmax = limits
-
-        def misses(c: _Candidate) -> dict[str, float]:
-            e = c.est
-            m: dict[str, float] = {}
-            if qmin is not None and e.quality.mean < qmin:
-                m["min_quality_score"] = e.quality.mean
-            if cmax is not None and e.cost_per_request.mean > cmax:
-                m["max_cost_per_request"] = e.cost_per_request.mean
-            if lmax is not None and e.latency_ms.mean > lmax:
-                m["max_latency_ms"] = e.latency_ms.mean
-            return m
-
-        def gap(c: _Candidate) -> float:
-            total = 0.0
-            for k, v in misses(c).items():
-                limit = {"min_quality_score": qmin, "max_cost_per_request": cmax}.get(k, lmax)
-                assert limit is not None
-                total += abs(v - limit) / max(abs(limit), 1e-12)
-            return total
-
-        soft.sort(key=gap)
-        closest = tuple(c.spec.id for c in soft[:3])
-        relax: dict[str, object] = {}
-        details = ""
-        if soft:
-            best = soft[0]
-            for k, v in misses(best).items():
-                if k == "min_quality_score":
-                    relax[k] = round(v - 0.05, 1)
-                elif k == "max_cost_per_request":
-                    relax[k] = Decimal(f"{v:.3g}") + Decimal(f"{v:.3g}").scaleb(-2)
-                else:
-                    relax[k] = round(v + 0.5)
-            details = "; ".join(
-                f"{c.spec.id}: quality {c.est.quality.mean:.1f}, "
-                f"${c.est.cost_per_request.mean:.4g}/request, {c.est.latency_ms.mean:,.0f} ms"
-                for c in soft[:3]
-            )
-        numeric: list[str] = [k for k in _NUMERIC if k in counts]
-        failed: str
-        if soft and numeric:
-            failed = max(numeric, key=lambda k: (counts[k], -_NUMERIC.index(k)))
-        elif counts:
-            failed = max(counts, key=lambda k: counts[k])
-        else:
-            failed = "required_capabilities"
-        return NoModelQualifiesError(
-            task, failed, counts=counts, closest=closest, relaxations=relax, details=details
-        )
-
-    def _count(self, task: str, *, explored: bool) -> list[int]:
-        c = self._counts.setdefault(task, [0, 0])
-        c[0] += 1
-        c[1] += int(explored)
-        return c
-
-    def _thompson(self, task: str, strategy: str, ok: list[_Candidate]) -> tuple[int, str]:
-        """Index of the Thompson-sampled candidate, within the exploration budget."""
-        with self._lock:
-            counts = self._counts.setdefault(task, [0, 0])
-            budget_ok = counts[1] + 1 <= self.config.explore_share * (counts[0] + 1)
-            q = np.array([c.est.quality.mean for c in ok])
-            q_sd = np.array([(c.est.quality.high - c.est.quality.low) / 3.92 for c in ok])
-            cost = np.array([c.est.cost_per_request.mean for c in ok])
-            c_sd = np.array(
-                [(c.est.cost_per_request.high - c.est.cost_per_request.low) / 3.92 for c in ok]
-            )
-            lat = np.array([c.est.latency_ms.mean for c in ok])
-            l_sd = np.array([(c.est.latency_ms.high - c.est.latency_ms.low) / 3.92 for c in ok])
-            qs = np.clip(self._rng.normal(q, q_sd), 0.0, 100.0)
-            cs = np.maximum(self._rng.normal(cost, c_sd), 0.0)
-            ls = np.maximum(self._rng.normal(lat, l_sd), 1.0)
-            scores = [
-                strategy_score(strategy, float(a), float(b), float(d))
-                for a, b, d in zip(qs, cs, ls, strict=True)
-            ]
-            pick = int(np.argmax(scores))
-            explored = pick != 0 and budget_ok
-            self._count(task, explored=explored)
-            n, x = counts
-        if pick == 0:
-            return 0, f"Thompson sampling agreed with the greedy choice ({x} of {n} explored)."
-        c, g = ok[pick].est, ok[0].est
-        if not explored:
-            return 0, (
-                f"Thompson sampling drew {c.model_id}, but the exploration budget "
-                f"({self.config.explore_share:.0%} of decisions) is spent: {x} of {n} explored."
-            )
-        return pick, (
-            f"Explored: Thompson sampling chose {c.model_id} (quality sample {qs[pick]:.1f}, "
-            f"{c.quality.n_history} scored calls) over the greedy choice {g.model_id} "
-            f"(quality {g.quality.mean:.1f}, {g.quality.n_history} calls); "
-            f"{x} of {n} decisions for {task} explored (bound "
-            f"{self.config.explore_share:.0%})."
-        )
-
     def _per_prompt(
-        self, task: str, strategy: str, ranked: list[_Candidate], prompt: str
-    ) -> tuple[list[_Candidate], str]:
+        self, task: str, strategy: str, ranked: list[Candidate], prompt: str
+    ) -> tuple[list[Candidate], str]:
         pred = self.per_prompt_routers[task].predict([prompt])[0]
-        out: list[_Candidate] = []
+        out: list[Candidate] = []
         covered = 0
         for c in ranked:
             p = pred.get(c.spec.id)
@@ -539,12 +330,10 @@ class ModelRouter:
                 quality=Estimate(q, q, q, 0.0, c.est.quality.n_history),
                 cost_per_request=Estimate(cost, cost, cost, 0.0, c.est.cost_per_request.n_history),
             )
-            out.append(
-                _Candidate(c.spec, _with_score(est, strategy), c.cool_until_us, c.cool_reason)
-            )
-        out = _rank(out, strategy)
+            out.append(Candidate(c.spec, with_score(est, strategy), c.cool_until_us, c.cool_reason))
+        out = rank(out, strategy)
         out = [
-            _Candidate(c.spec, _with_score(c.est, strategy), c.cool_until_us, c.cool_reason)
+            Candidate(c.spec, with_score(c.est, strategy), c.cool_until_us, c.cool_reason)
             for c in out
         ]
         router = type(self.per_prompt_routers[task]).__name__
