@@ -170,6 +170,33 @@ class RoutingDecision:
     def __str__(self) -> str:
         return self.model.id
 
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready summary, small enough to store with the execution it routed."""
+
+        def est(e: Estimate) -> dict[str, object]:
+            return {
+                "mean": e.mean,
+                "low": e.low,
+                "high": e.high,
+                "n_prior": e.n_prior,
+                "n_history": e.n_history,
+                "n_feedback": e.n_feedback,
+            }
+
+        return {
+            "model_id": self.model.id,
+            "task_type": self.task_type,
+            "strategy": self.strategy,
+            "quality": est(self.quality),
+            "cost_per_request": est(self.cost_per_request),
+            "latency_ms": est(self.latency_ms),
+            "runner_up": self.alternatives[0].model_id if self.alternatives else None,
+            "excluded": len(self.excluded),
+            "explored": self.explored,
+            "fallback_from": self.fallback_from,
+            "decided_at": self.decided_at.isoformat(),
+        }
+
     @cached_property
     def reasoning(self) -> str:
         """Why this model: the rule, its estimates, the runner-up, what was excluded."""

@@ -240,3 +240,13 @@ def test_a_newly_registered_model_is_routed_to(
     )  # fmt: skip
     d = router.route(TASK, "best_cost", store=measured, now=NOW)
     assert d.id == "zeta/free" and d.cost_per_request.source == "prior"
+
+
+def test_decision_summary_is_json_ready(router: ModelRouter, measured: ParquetStore) -> None:
+    import json
+
+    d = router.route(TASK, "best_quality", store=measured, now=NOW, exclude=[BETA])
+    out = json.loads(json.dumps(d.to_dict()))
+    assert out["model_id"] == ALPHA and out["runner_up"] == ALPHA_MINI
+    assert out["quality"]["n_history"] == 3000 and out["excluded"] == 1
+    assert out["decided_at"] == NOW.isoformat()
