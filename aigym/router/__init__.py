@@ -15,7 +15,12 @@ assumption.
 from aigym.router._config import TRANSIENT_ERRORS, RouterConfig
 from aigym.router._decision import Council, Estimate, Exclusion, ModelEstimate, RoutingDecision
 from aigym.router._history import HistoryStats, RefreshReport
-from aigym.router._router import ModelRouter, PerPromptRouter, get_model_router
+from aigym.router._router import (
+    ModelRouter,
+    PerPromptRouter,
+    PromptPrediction,
+    get_model_router,
+)
 
 __all__ = [
     "TRANSIENT_ERRORS",
@@ -26,6 +31,7 @@ __all__ = [
     "ModelEstimate",
     "ModelRouter",
     "PerPromptRouter",
+    "PromptPrediction",
     "RefreshReport",
     "RouterConfig",
     "RoutingDecision",

@@ -18,6 +18,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Final, Protocol, runtime_checkable
 
+import numpy as np
+import numpy.typing as npt
+
 from aigym._alias import accepts_db
 from aigym.errors import NoModelQualifiesError, UnknownModelError, ValidationError
 from aigym.records import TaskType
@@ -50,14 +53,26 @@ __all__ = ["ModelRouter", "PerPromptRouter", "get_model_router"]
 _VIEW_RESOLUTION_US: Final = 60_000_000  # estimates are rebuilt when "now" moves this far
 
 
+class PromptPrediction(Protocol):
+    """Per-prompt predictions, prompts x models (`aigym.outcomes.RouterPrediction`'s shape):
+    `quality` on the outcome table's scale, `cost` in USD per call."""
+
+    @property
+    def models(self) -> Sequence[str]: ...
+    @property
+    def quality(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def cost(self) -> npt.NDArray[np.float64]: ...
+
+
 @runtime_checkable
 class PerPromptRouter(Protocol):
-    """A fitted per-prompt router (the outcomes layer's): for each prompt, each model's
-    predicted quality (0-100) and cost (USD). `predict` returns one mapping per prompt,
-    ``{model_id: (quality, cost_usd)}``; models it does not cover keep their history-based
-    estimates."""
+    """A fitted per-prompt router (the outcomes layer's `KnnRouter`, `RidgeKnnRouter`, ...):
+    `predict(prompts)` gives each model's predicted quality and cost per prompt. Models it
+    does not cover keep their history-based estimates; model names resolve through the
+    registry (aliases work)."""
 
-    def predict(self, prompts: Sequence[str]) -> Sequence[Mapping[str, tuple[float, float]]]: ...
+    def predict(self, prompts: Sequence[str]) -> PromptPrediction: ...
 
 
 @dataclass(slots=True)
@@ -94,7 +109,8 @@ class ModelRouter:
     to local models (free, but usually not what a production request wants). `explore`:
     Thompson sampling sends up to `config.explore_share` of decisions to a model other than
     the greedy choice, deterministically under `seed`. `per_prompt_routers`: fitted
-    per-prompt routers by task, used by ``route(prompt=...)``.
+    per-prompt routers by task, used by ``route(prompt=...)``; their predicted quality times
+    `per_prompt_scale` is on the router's 0-100 scale (outcome tables score 0-1).
     """
 
     def __init__(
@@ -107,6 +123,7 @@ class ModelRouter:
         explore: bool = False,
         seed: int | None = 0,
         per_prompt_routers: Mapping[str, PerPromptRouter] | None = None,
+        per_prompt_scale: float = 100.0,
     ) -> None:
         self._registry = registry
         self.config = config or RouterConfig()
@@ -115,6 +132,7 @@ class ModelRouter:
         self.explore = explore
         self._explorer = Thompson(self.config.explore_share, seed)
         self.per_prompt_routers: dict[str, PerPromptRouter] = dict(per_prompt_routers or {})
+        self.per_prompt_scale = float(per_prompt_scale)
         self._stats: weakref.WeakKeyDictionary[ParquetStore, HistoryStats] = (
             weakref.WeakKeyDictionary()
         )
@@ -315,28 +333,36 @@ class ModelRouter:
     def _per_prompt(
         self, task: str, strategy: str, ranked: list[Candidate], prompt: str
     ) -> tuple[list[Candidate], str]:
-        pred = self.per_prompt_routers[task].predict([prompt])[0]
+        fitted = self.per_prompt_routers[task]
+        pred = fitted.predict([prompt])
+        scale = self.per_prompt_scale
+        by_id: dict[str, tuple[float, float]] = {}
+        for j, name in enumerate(pred.models):
+            try:
+                mid = self.registry.resolve(name)
+            except UnknownModelError:
+                continue  # a model the registry does not know cannot be routed to
+            by_id[mid] = (float(pred.quality[0, j]) * scale, float(pred.cost[0, j]))
         out: list[Candidate] = []
         covered = 0
         for c in ranked:
-            p = pred.get(c.spec.id)
+            p = by_id.get(c.spec.id)
             if p is None:
                 out.append(c)
                 continue
             covered += 1
-            q, cost = float(p[0]), float(p[1])
+            q, cost = p
             est = replace(
                 c.est,
                 quality=Estimate(q, q, q, 0.0, c.est.quality.n_history),
                 cost_per_request=Estimate(cost, cost, cost, 0.0, c.est.cost_per_request.n_history),
             )
-            out.append(Candidate(c.spec, with_score(est, strategy), c.cool_until_us, c.cool_reason))
-        out = rank(out, strategy)
+            out.append(Candidate(c.spec, est, c.cool_until_us, c.cool_reason))
         out = [
             Candidate(c.spec, with_score(c.est, strategy), c.cool_until_us, c.cool_reason)
-            for c in out
+            for c in rank(out, strategy)
         ]
-        router = type(self.per_prompt_routers[task]).__name__
+        router = type(fitted).__name__
         return out, (
             f"Per-prompt: {router} predicted quality and cost of this prompt for {covered} "
             f"models; the others keep their history-based estimates."

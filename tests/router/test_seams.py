@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+import polars as pl
 import pytest
 
 from aigym.errors import ValidationError
@@ -25,17 +29,21 @@ def test_db_is_the_specs_name_for_the_store(router: ModelRouter, store: ParquetS
         router.route(TASK, store=store, db=store)  # type: ignore[call-arg]
 
 
-class _ByLength:
-    """A toy per-prompt router: short prompts suit beta, long ones gamma (known answers)."""
+@dataclass(frozen=True)
+class _Prediction:
+    models: tuple[str, ...]
+    quality: npt.NDArray[np.float64]
+    cost: npt.NDArray[np.float64]
 
-    def predict(self, prompts: Sequence[str]) -> Sequence[Mapping[str, tuple[float, float]]]:
-        out = []
-        for p in prompts:
-            short = len(p) < 20
-            out.append(
-                {BETA: (95.0 if short else 30.0, 0.001), GAMMA: (30.0 if short else 95.0, 0.002)}
-            )
-        return out
+
+class _ByLength:
+    """A toy per-prompt router: short prompts suit beta, long ones gamma (scores 0-1)."""
+
+    def predict(self, prompts: Sequence[str]) -> _Prediction:
+        short = np.array([len(p) < 20 for p in prompts])
+        q = np.column_stack([np.where(short, 0.95, 0.30), np.where(short, 0.30, 0.95)])
+        c = np.tile([0.001, 0.002], (len(prompts), 1))
+        return _Prediction(("beta", GAMMA), q, c)  # "beta" is an alias of bravo/beta
 
 
 def test_per_prompt_router_is_used_for_its_task(registry: ModelRegistry) -> None:
@@ -44,7 +52,7 @@ def test_per_prompt_router_is_used_for_its_task(registry: ModelRegistry) -> None
     router = ModelRouter(registry, per_prompt_routers={TASK: fitted})
     assert router.route(TASK, "best_quality").id == ALPHA  # no prompt: priors
     short = router.route(TASK, "best_quality", prompt="2+2?")
-    assert short.id == BETA and short.quality.mean == 95.0
+    assert short.id == BETA and short.quality.mean == pytest.approx(95.0)
     assert "Per-prompt: _ByLength" in short.reasoning
     long = router.route(TASK, "best_quality", prompt="a long question " * 5)
     assert long.id == GAMMA
@@ -56,3 +64,43 @@ def test_per_prompt_router_is_used_for_its_task(registry: ModelRegistry) -> None
     assert {x.model_id: x.constraint for x in capped.excluded}[GAMMA] == "max_cost_per_request"
     # another task has no per-prompt router: the prompt changes nothing
     assert router.route("email_writing", "best_quality", prompt="2+2?").id == ALPHA
+
+
+def _outcomes(n: int = 80) -> pl.DataFrame:
+    """Arithmetic prompts: gamma right, beta wrong; poems the other way round."""
+    rows = []
+    for i in range(n):
+        math = i % 2 == 0
+        prompt = (
+            f"compute the sum of {i} and {i + 3} please"
+            if math
+            else f"write a short poem about autumn leaves number {i}"
+        )
+        for model, good in ((BETA, not math), (GAMMA, math)):
+            rows.append(
+                {
+                    "item_id": f"i{i}",
+                    "prompt": prompt,
+                    "model": model,
+                    "score": 1.0 if good else 0.0,
+                    "cost_usd": 0.001 if model == BETA else 0.002,
+                }
+            )
+        rows[-2]["task_type"] = rows[-1]["task_type"] = TASK
+    return pl.DataFrame(rows)
+
+
+def test_a_fitted_knn_router_routes_each_prompt_as_it_predicts(registry: ModelRegistry) -> None:
+    from aigym.outcomes import KnnRouter
+
+    table = _outcomes()
+    knn = KnnRouter(k=5).fit(table)
+    assert isinstance(knn, PerPromptRouter)
+    router = ModelRouter(registry, models=[BETA, GAMMA], per_prompt_routers={TASK: knn})
+    prompts = ["compute the sum of 7 and 10 please", "write a short poem about autumn leaves"]
+    expected = knn.predict(prompts).route(knob=0.0)  # the outcomes layer's own choice
+    got = [router.route(TASK, "best_quality", prompt=p).id for p in prompts]
+    assert got == expected == [GAMMA, BETA]
+    d = router.route(TASK, "best_quality", prompt=prompts[0])
+    assert d.quality.mean == pytest.approx(100.0 * knn.predict(prompts[:1]).quality[0, 1])
+    assert "KnnRouter" in d.reasoning
