@@ -41,11 +41,15 @@ _EXPORTS: dict[str, str] = {
     "ModelCapability": "aigym.registry",
     "ModelComparison": "aigym.abtest",
     "ModelRegistry": "aigym.registry",
+    "ModelRouter": "aigym.router",
     "ModelSpec": "aigym.registry",
     "ModelStats": "aigym.tracking",
+    "NoModelQualifiesError": "aigym.errors",
     "ParquetStore": "aigym.store",
     "ProviderError": "aigym.errors",
     "ProviderRegistry": "aigym.providers",
+    "RouterConfig": "aigym.router",
+    "RoutingDecision": "aigym.router",
     "SampleStats": "aigym.stats",
     "Sampling": "aigym.campaign",
     "SchemaError": "aigym.errors",
@@ -64,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "get_ab_test_manager": "aigym.abtest",
     "get_metric_tracker": "aigym.tracking",
     "get_model_registry": "aigym.registry",
+    "get_model_router": "aigym.router",
     "get_quality_scorer": "aigym.scoring",
     "latest_per_key": "aigym.campaign",
     "new_id": "aigym.records",
@@ -99,11 +104,15 @@ __all__ = [
     "ModelCapability",
     "ModelComparison",
     "ModelRegistry",
+    "ModelRouter",
     "ModelSpec",
     "ModelStats",
+    "NoModelQualifiesError",
     "ParquetStore",
     "ProviderError",
     "ProviderRegistry",
+    "RouterConfig",
+    "RoutingDecision",
     "SampleStats",
     "Sampling",
     "SchemaError",
@@ -122,6 +131,7 @@ __all__ = [
     "get_ab_test_manager",
     "get_metric_tracker",
     "get_model_registry",
+    "get_model_router",
     "get_quality_scorer",
     "latest_per_key",
     "new_id",
@@ -150,6 +160,7 @@ if TYPE_CHECKING:
         ABTestError,
         AigymError,
         BudgetExceededError,
+        NoModelQualifiesError,
         ProviderError,
         SchemaError,
         ScoringError,
@@ -161,6 +172,7 @@ if TYPE_CHECKING:
     from aigym.providers import Completion, CompletionRequest, LocalModelServer, ProviderRegistry
     from aigym.records import Execution, Feedback, ScoreRecord, TaskMetrics, TaskType, new_id
     from aigym.registry import ModelCapability, ModelRegistry, ModelSpec, get_model_registry
+    from aigym.router import ModelRouter, RouterConfig, RoutingDecision, get_model_router
     from aigym.scoring import Score, get_quality_scorer
     from aigym.stats import SampleStats, StatsConfig
     from aigym.store import BufferedWriter, Durability, ParquetStore

@@ -11,7 +11,9 @@ Every message names what was wrong and what to do next::
     ├── ProviderError            a model endpoint failed after retries (see aigym.providers)
     ├── BudgetExceededError      a campaign stopped before it could overspend
     ├── ScoringError             a scorer could not run (not: an output it could not score)
-    └── ABTestError              an A/B test definition or state problem
+    ├── ABTestError              an A/B test definition or state problem
+    └── NoModelQualifiesError    no model meets a routing call's constraints; names the
+                                 constraint, the closest models and the relaxation that admits them
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "ABTestError",
     "AigymError",
     "BudgetExceededError",
+    "NoModelQualifiesError",
     "ProviderError",
     "SchemaError",
     "ScoringError",
@@ -99,3 +102,41 @@ class ScoringError(AigymError):
 
 class ABTestError(AigymError):
     """An A/B test that does not exist, already exists, or is in the wrong state."""
+
+
+class NoModelQualifiesError(AigymError):
+    """No model meets a routing call's constraints.
+
+    `constraint` is the one that removed the most candidates; `counts` how many each
+    constraint removed; `closest` the nearest models, best first; `relaxations` maps each
+    failed constraint to the value that would admit the closest model.
+    """
+
+    def __init__(
+        self,
+        task_type: str,
+        constraint: str,
+        *,
+        counts: dict[str, int] | None = None,
+        closest: tuple[str, ...] = (),
+        relaxations: dict[str, object] | None = None,
+        details: str = "",
+    ) -> None:
+        self.task_type = task_type
+        self.constraint = constraint
+        self.counts = dict(counts or {})
+        self.closest = tuple(closest)
+        self.relaxations = dict(relaxations or {})
+        removed = ", ".join(f"{k} removed {v}" for k, v in sorted(self.counts.items()))
+        fix = "; ".join(f"{k}={v!r}" for k, v in self.relaxations.items())
+        msg = f"no model qualifies for task {task_type!r}: {constraint} failed"
+        if removed:
+            msg += f" ({removed})"
+        if self.closest:
+            msg += f". Closest: {', '.join(self.closest)}"
+        if details:
+            msg += f" ({details})"
+        if fix:
+            msg += f". Relax to admit {self.closest[0] if self.closest else 'one'}: {fix}"
+        msg += ". Or call route_with_fallback(...) to fall back to another strategy."
+        super().__init__(msg)
