@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from aigym.errors import ValidationError
 from aigym.reports._models import successes
@@ -211,6 +212,11 @@ def plot_regression(report: RegressionReport, *, ax: Axes | None = None) -> Figu
             capsize=4,
         )
     ax.axvline(0, color="black", lw=1)
+    shown = [v for v in tone if v in set(t["verdict"])]
+    ax.legend(
+        handles=[Line2D([], [], marker="o", ls="", color=tone[v], label=v) for v in shown],
+        fontsize=8, loc="best",
+    )  # fmt: skip
     ax.set_yticks(y, [f"{m} / {k}" for m, k in zip(t["model_id"], t["task_type"], strict=True)])
     ax.set_xlabel("change in mean quality, after - before (points), 95% interval")
     ax.set_title("Regression check: this run against the previous one")
