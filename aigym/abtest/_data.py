@@ -211,9 +211,9 @@ def _extended(
     reach = planned is not None and min(arms.units.values()) >= planned
     if not reach and not skewed:
         return arms
-    unit = pl.coalesce("request_key", "execution_id") if per_unit else pl.col("execution_id")
+    unit = pl.coalesce(_UNIT, "execution_id") if per_unit else pl.col("execution_id")
     frame = (
-        metric_frame(store, test_name, metric, start, ("request_key", "execution_id", "timestamp"))
+        metric_frame(store, test_name, metric, start, (*_UNIT_COLUMNS, "execution_id", "timestamp"))
         .filter(pl.col("ab_variant").is_in(VARIANTS))
         .with_columns(unit.alias("_unit"))
         .select("ab_variant", "_unit", "timestamp", "value")
