@@ -274,16 +274,7 @@ def _message(run: _Run, plan: CampaignPlan, status: CampaignStatus, store: str) 
     )
     cap = f" of the {_usd(b.limit)} budget" if b.limit is not None else ""
     head += f"{cap}; rows in {store} (run_id {run.run_id})"
-    if status == "failed":
-        kind, text = min(run.first_error.items(), key=lambda kv: -run.error_types[kv[0]])
-        first = " ".join(text.split())[:300]
-        head = (
-            f"{name} FAILED: all {run.calls} calls failed ({errs}); first {kind}: {first}\n"
-            + head
-            + ". Fix the cause above and run the same campaign again to retry them."
-        )
-        return head
-    if status == "budget_exhausted":
+    if b.exhausted:  # also when the run failed: both facts matter
         nxt = next((j for q in run.queues for j in q), None)
         need = f" (next call's worst case {_usd(nxt.attempt_bound)})" if nxt else ""
         head += (
@@ -295,6 +286,12 @@ def _message(run: _Run, plan: CampaignPlan, status: CampaignStatus, store: str) 
         head += ". Run again to retry the errors (retry_errors=True)."
         for kind, text in sorted(run.first_error.items()):
             head += f"\n  first {kind}: {text[:300]}"
+    if status == "failed":  # one line first: how many failed and why (the commonest error)
+        kind, text = max(run.first_error.items(), key=lambda kv: run.error_types[kv[0]])
+        first = " ".join(text.split())[:300]
+        head = (
+            f"{name} FAILED: all {run.calls} calls failed ({errs}); first {kind}: {first}\n" + head
+        )
     return head
 
 
