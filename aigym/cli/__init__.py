@@ -12,6 +12,8 @@
     aigym compare TASK MODEL MODEL... --store PATH [--metric M] [--campaign C] [--json]
     aigym ab create|assign|analyze|stop|list ... --store PATH [--json]
     aigym store info|compact|recover --store PATH [--json]
+    aigym route TASK [--strategy S] [--store PATH] [--min-quality Q] [--max-cost USD] [--json]
+    aigym report NAME -p KEY VALUE ... [--output DIR] [--json] | report --list
 
 `aigym COMMAND --help` shows each command's options and examples. `--store` defaults to
 `$AIGYM_STORE`, else `.aigym/store` (a campaign's default store). Data goes to stdout
@@ -71,6 +73,8 @@ _COMMAND_MODULES: Final = (
     "_tracking",
     "_ab",
     "_store",
+    "_route",
+    "_report",
 )
 
 _EPILOG = """examples:
@@ -79,6 +83,8 @@ _EPILOG = """examples:
   aigym campaign run campaign.toml --dry-run
   aigym stats --store runs/ --task factual_qa --days 7
   aigym compare factual_qa local/smollm2-135m local/gemma3-270m --store runs/ --json
+  aigym route code_generation --strategy best_quality --store runs/
+  aigym report cost_quality_report -p store runs/ --output reports/
 
 exit codes: 0 done, 1 unexpected failure, 2 bad input or missing store (nothing written),
 3 campaign stopped by its budget, 4 campaign with no successful call, 130 interrupted

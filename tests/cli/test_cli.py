@@ -37,6 +37,7 @@ STORE_COMMANDS: list[list[str]] = [
     ["store", "info"],
     ["store", "compact"],
     ["store", "recover"],
+    ["route", TASK],
 ]
 
 
@@ -63,7 +64,7 @@ def test_the_parser_has_every_command_of_the_issue() -> None:
     expected = {
         "models list", "models show", "recommend", "campaign run", "local-server", "stats",
         "cost", "compare", "ab create", "ab assign", "ab analyze", "ab stop", "ab list",
-        "store info", "store compact", "store recover",
+        "store info", "store compact", "store recover", "route", "report",
     }  # fmt: skip
     assert expected <= paths
 
@@ -419,3 +420,70 @@ def test_campaign_run_json_matches_the_stored_summary(
         for r in lib.to_dicts()
     ]
     assert Decimal(got["spent_usd"]) > 0
+
+
+@pytest.mark.parametrize("strategy", ["balanced", "best_cost", "best_quality", "fastest"])
+def test_route_json_matches_the_router(run: Run, store_path: Path, strategy: str) -> None:
+    from aigym.router import get_model_router
+
+    code, out, _ = run("route", TASK, "--strategy", strategy, "--store", str(store_path), "--json")
+    with ParquetStore(store_path) as st:
+        lib = get_model_router().route(TASK, strategy, store=st)
+    got = as_json(out)
+    want = _plain(lib.to_dict())
+    assert isinstance(want, dict) and code == 0 and got["model_id"] == lib.id
+    assert set(got) == {*want, "reasoning"}
+    for key in ("quality", "cost_per_request", "latency_ms"):
+        for field, value in want[key].items():
+            assert got[key][field] == pytest.approx(value, rel=1e-9), (key, field)
+    assert got["reasoning"] == lib.reasoning
+
+
+def _plain(obj: object) -> object:
+    from aigym.cli._common import jsonable
+
+    return jsonable(obj)
+
+
+def test_route_constraints_fallback_and_council(run: Run) -> None:
+    code, out, err = run("route", "factual_qa", "--max-cost", "1e-12", "--json")
+    assert code == EXIT_INPUT and "max_cost_per_request" in err and out == ""
+    code, out, _ = run("route", "factual_qa", "--max-cost", "1e-12", "--fallback", "best_cost")
+    assert code == 0 and out.strip()
+    code, out, _ = run("route", "email_writing", "--council", "3", "--json")
+    council = as_json(out)
+    providers = [m["model_id"].split("/")[0] for m in council["members"]]
+    assert code == 0 and len(providers) == 3 == len(set(providers))
+
+
+def test_report_list_json_matches_the_library(run: Run) -> None:
+    from aigym.reports import list_reports
+
+    code, out, _ = run("report", "--list", "--json")
+    assert code == 0 and as_json(out) == _plain([r.to_dict() for r in list_reports()])
+
+
+def test_report_bad_parameters_exit_2_and_write_nothing(run: Run, tmp_path: Path) -> None:
+    out_dir = tmp_path / "reports"
+    for argv, match in [
+        (["report", "cost_quality_report", "-p", "stor", "x"], "did you mean 'store'"),
+        (["report", "nope"], "reports:"),
+        (["report"], "--list"),
+        (["report", "cost_quality_report", "-p", "days", "soon"], "days"),
+        (["report", "cost_quality_report", "-p", "days", "1", "-p", "days", "2"], "twice"),
+    ]:
+        code, _, err = run(*argv, "--output", str(out_dir))
+        assert code == EXIT_INPUT and match in err, (argv, err)
+    assert not out_dir.exists()
+
+
+def test_report_renders_html_and_json(run: Run, store_path: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "reports"
+    code, out, _ = run(
+        "report", "cost_quality_report", "-p", "store", str(store_path), "-p", "until", WHEN,
+        "--output", str(out_dir), "--json",
+    )  # fmt: skip
+    got = as_json(out)
+    assert code == 0 and Path(got["html"]).is_file() and Path(got["notebook"]).is_file()
+    assert got["parameters"]["until"].startswith(WHEN) and got["tables"]
+    assert all(Path(p).is_file() for p in got["tables"].values())
