@@ -60,17 +60,17 @@ def _route(args: argparse.Namespace) -> int:
         council = router.route_council(
             args.task, num_models=args.council, strategy=args.strategy, **common
         )
-        data = {
+        summary = {
             "task_type": council.task_type,
             "diversity": council.diversity,
             "reasoning": council.reasoning,
             "members": [{**m.to_dict(), "reasoning": m.reasoning} for m in council.members],
         }
         text = "\n".join([*(f"{m.id} ({m.provider})" for m in council), council.reasoning])
-        return emit(args, data, text)
+        return emit(args, summary, text)
     if args.fallback:
         decision = router.route_with_fallback(args.task, args.strategy, args.fallback, **common)
     else:
         decision = router.route(args.task, args.strategy, **common)
-    data = {**decision.to_dict(), "reasoning": decision.reasoning}
+    data: dict[str, object] = {**decision.to_dict(), "reasoning": decision.reasoning}
     return emit(args, data, f"{decision.id}\n{decision.reasoning}")

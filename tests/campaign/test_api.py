@@ -72,6 +72,8 @@ def test_cli_is_thin() -> None:
         "aigym.cli._common",
         "aigym.errors",
         "aigym.registry",
+        "aigym.reports",
+        "aigym.router",
         "aigym.store",
         "aigym.tracking",
     }

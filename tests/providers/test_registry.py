@@ -35,8 +35,12 @@ def test_split_model_id_rejects(bad: object) -> None:
 
 
 def test_defaults_know_the_usual_providers() -> None:
+    import aigym.outcomes  # noqa: F401  (a layer above registers replay/ through the hook)
+
     reg = ProviderRegistry.with_defaults()
-    assert reg.names() == ("anthropic", "local", "ollama", "openai", "openrouter", "vllm")
+    assert reg.names() == (
+        "anthropic", "local", "ollama", "openai", "openrouter", "replay", "vllm"
+    )  # fmt: skip
     openai = reg.create("openai")
     assert isinstance(openai, OpenAICompatibleProvider)
     assert openai.max_tokens_field == "max_completion_tokens"
