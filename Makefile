@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.aigym-installed
 
-.PHONY: install system-deps test lint typecheck pytest demo bench calibration clean
+.PHONY: install system-deps test lint typecheck pytest demo bench figures calibration clean
 
 # Debian packages: bubblewrap isolates generated code in the code-execution scorer; chromium
 # opens rendered reports in the browser test (Playwright drives it; its own download is not used).
@@ -48,6 +48,15 @@ bench: install
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_campaign.py
+	$(BIN)/python benchmarks/bench_tracking.py
+	$(BIN)/python benchmarks/bench_abtest.py
+	$(BIN)/python benchmarks/bench_outcomes.py
+	$(BIN)/python benchmarks/bench_router.py
+
+# The figures the README quotes: A/B engines' error rates and power, routers vs baselines.
+figures: install
+	$(BIN)/python scripts/ab_calibration.py
+	$(BIN)/python scripts/router_evaluation.py
 
 # Does a cheap quality score predict reference correctness? (real local-model outputs, ~2 min)
 calibration: install
