@@ -249,10 +249,9 @@ def get_cost_analysis(
     """
     window = make_window(days, until)
     store.flush()
-    lf, source = cube_query(store, window, scorer=scorer, prompt_keys=True)
+    lf, source = cube_query(store, window, scorer=scorer)
     cube = lf.collect()
     moments = cluster_frame(store, window, cube, ["task_type", "model_id"], scorer=scorer)
-    cube = cube.drop("q_keyed")
     n = int(cube["n"].sum()) if cube.height else 0
     total = float(cube["cost_sum"].sum()) if cube.height else 0.0
     keys = [pl.col("task_type", "model_id").cast(pl.String)]

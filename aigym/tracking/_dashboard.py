@@ -126,10 +126,9 @@ def dashboard(
     """Totals, top models by use, daily trend, quality by task and error rates for a window."""
     window = make_window(days, until)
     store.flush()
-    lf, source = cube_query(store, window, scorer=scorer, approvals=True, prompt_keys=True)
+    lf, source = cube_query(store, window, scorer=scorer, approvals=True)
     cube = lf.collect()
     task_moments = cluster_frame(store, window, cube, ["task_type"], scorer=scorer)
-    cube = cube.drop("q_keyed")
     overall = sum(
         (cluster_moments(r) for r in task_moments.iter_rows(named=True)),
         ClusterMoments(0, 0.0, 0, 0.0, 0.0, 0.0),

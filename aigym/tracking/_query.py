@@ -13,7 +13,7 @@ import polars as pl
 
 from aigym.stats import ClusterMoments
 from aigym.store import ParquetStore
-from aigym.tracking._frame import QualitySource, execution_frame
+from aigym.tracking._frame import QualitySource, _is_in, execution_frame
 from aigym.tracking._window import Window
 
 __all__ = [
@@ -89,38 +89,42 @@ def stats_query(
     model_id: str | Sequence[str] | None = None,
     task_type: str | Sequence[str] | None = None,
     scorer: str | None = None,
-    prompt_keys: bool = False,
 ) -> tuple[pl.LazyFrame, QualitySource]:
     """Per group: counts, latency mean/median/p95 (exact, linear), spend, quality sums, feedback.
 
-    The step behind `get_model_stats` and `get_task_comparison`. `prompt_keys` adds
-    `q_keyed` (scored rows with a prompt key): only when some exist do the calls run
-    `cluster_query`, so data without prompt keys pays nothing for clustering.
+    The step behind `get_model_stats` and `get_task_comparison` (with `cluster_frame`).
     """
     lf, source = _executions(
-        store, window, by, model_id=model_id, task_type=task_type, scorer=scorer,
-        feedback=True, measures=_measures(prompt_keys),
-    )  # fmt: skip
-    return _stats_aggregate(lf, by, prompt_keys), source
+        store, window, by, model_id=model_id, task_type=task_type, scorer=scorer, feedback=True
+    )
+    return _stats_aggregate(lf, by), source
 
 
-def _measures(prompt_keys: bool) -> tuple[str, ...]:
-    return (*_MEASURES, *_PROMPT_KEYS) if prompt_keys else _MEASURES
+def has_prompt_keys(
+    store: ParquetStore,
+    window: Window,
+    *,
+    model_id: str | Sequence[str] | None = None,
+    task_type: str | Sequence[str] | None = None,
+) -> bool:
+    """Whether any execution in the window carries a prompt key (so a prompt can repeat).
 
-
-def _keyed_aggs(prompt_keys: bool) -> list[pl.Expr]:
-    if not prompt_keys:
-        return []
+    A filter on null-ness that the Parquet statistics answer (row groups whose key columns
+    are all null are skipped unread): milliseconds on 10M rows, so data without prompt keys
+    pays nothing for clustering.
+    """
+    if not store.files("executions", since=window.since, until=window.until):
+        return False
+    lf = store.scan("executions", since=window.since, until=window.until)
+    if model_id is not None:
+        lf = lf.filter(_is_in("model_id", model_id))
+    if task_type is not None:
+        lf = lf.filter(_is_in("task_type", task_type))
     keyed = pl.col("prompt_id").is_not_null() | pl.col("prompt_sha256").is_not_null()
-    return [(keyed & pl.col("q").is_not_null()).sum().alias("q_keyed")]
+    return bool(lf.filter(keyed).select(pl.len()).head(1).collect().item())
 
 
-def has_prompt_keys(frame: pl.DataFrame) -> bool:
-    """Whether a `prompt_keys=True` aggregate saw any scored row with a prompt key."""
-    return "q_keyed" in frame.columns and bool(frame["q_keyed"].sum())
-
-
-def _stats_aggregate(lf: pl.LazyFrame, by: Sequence[str], prompt_keys: bool) -> pl.LazyFrame:
+def _stats_aggregate(lf: pl.LazyFrame, by: Sequence[str]) -> pl.LazyFrame:
     lat = pl.col("latency_ms")
     aggs = [
         *_head_aggs(),
@@ -135,7 +139,6 @@ def _stats_aggregate(lf: pl.LazyFrame, by: Sequence[str], prompt_keys: bool) -> 
         pl.col("user_rating").count().alias("rating_n"),
         pl.col("user_rating").sum().alias("rating_sum"),
         *_token_aggs(),
-        *_keyed_aggs(prompt_keys),
     ]
     return lf.group_by(list(by)).agg(aggs).sort(list(by))
 
@@ -148,23 +151,21 @@ def cube_query(
     approvals: bool = False,
     model_id: str | Sequence[str] | None = None,
     task_type: str | Sequence[str] | None = None,
-    prompt_keys: bool = False,
 ) -> tuple[pl.LazyFrame, QualitySource]:
     """Per UTC day x model x task: counts, spend (sum and sum of squares), quality sums.
 
     The step behind `get_cost_analysis` and `dashboard`; `date` is the store's partition
     column, which is the UTC date of each row's timestamp. Quality sums here treat rows as
-    independent; `cluster_query` gives the clustered moments (prompts span days), and
-    `prompt_keys` adds `q_keyed` to say whether it is needed (see `stats_query`).
+    independent; `cluster_frame` gives the clustered moments (prompts span days).
     """
     lf, source = _executions(
         store, window, CUBE_KEYS, model_id=model_id, task_type=task_type, scorer=scorer,
-        feedback=approvals, measures=_measures(prompt_keys),
+        feedback=approvals,
     )  # fmt: skip
-    return _cube_aggregate(lf, approvals, prompt_keys), source
+    return _cube_aggregate(lf, approvals), source
 
 
-def _cube_aggregate(lf: pl.LazyFrame, approvals: bool, prompt_keys: bool) -> pl.LazyFrame:
+def _cube_aggregate(lf: pl.LazyFrame, approvals: bool) -> pl.LazyFrame:
     cost = pl.col("cost_usd")
     aggs = [
         *_head_aggs(),
@@ -176,7 +177,6 @@ def _cube_aggregate(lf: pl.LazyFrame, approvals: bool, prompt_keys: bool) -> pl.
     ]
     if approvals:
         aggs += _approval_aggs()
-    aggs += _keyed_aggs(prompt_keys)
     return lf.group_by(list(CUBE_KEYS)).agg(aggs).sort(list(CUBE_KEYS))
 
 
@@ -256,12 +256,12 @@ def cluster_frame(
     model_id: str | Sequence[str] | None = None,
     task_type: str | Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """Quality's cluster moments per `by` (keys as strings), for an aggregate collected with
-    `prompt_keys=True` over the same rows: from `cluster_query` when it saw prompt keys,
+    """Quality's cluster moments per `by` (keys as strings), for an aggregate of the same
+    rows (`stats_query` / `cube_query`): from `cluster_query` when rows carry prompt keys,
     else every scored row is its own cluster, read off the aggregate's sums (no second scan).
     """
     keys = list(by)
-    if has_prompt_keys(aggregate):
+    if has_prompt_keys(store, window, model_id=model_id, task_type=task_type):
         lf, _ = cluster_query(
             store, window, by=keys, model_id=model_id, task_type=task_type, scorer=scorer
         )

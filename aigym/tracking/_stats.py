@@ -282,9 +282,7 @@ def get_model_stats(
     task = _task(task_type)
     model = canonical_model(model_id, registry)
     store.flush()  # read this process's own recent writes
-    lf, source = stats_query(
-        store, window, model_id=model, task_type=task, scorer=scorer, prompt_keys=True
-    )
+    lf, source = stats_query(store, window, model_id=model, task_type=task, scorer=scorer)
     stats = lf.collect()
     rows = stats.to_dicts()
     cluster_rows = cluster_frame(
@@ -436,9 +434,7 @@ def get_task_comparison(
     window = make_window(days, until)
     task = str(TaskType(task_type))
     store.flush()
-    lf, source = stats_query(
-        store, window, task_type=task, model_id=models, scorer=scorer, prompt_keys=True
-    )
+    lf, source = stats_query(store, window, task_type=task, model_id=models, scorer=scorer)
     stats = lf.collect()
     clusters = cluster_frame(
         store, window, stats, ["model_id"], scorer=scorer, model_id=models, task_type=task
