@@ -234,7 +234,7 @@ def power(engine: Engine, n_tests: int, looks: int = LOOKS, seed: int = 3) -> tu
 
 def calibration_table(n_tests: int = 2000, engines: tuple[Engine, ...] = ENGINES) -> list[str]:
     """Rows of the calibration table: false winners and coverage per cell, and power ratio."""
-    rows = [f"{'engine':<12} {'scenario':<34} {'tests':>6} {'false winners':>14} {'coverage':>9}"]
+    rows = [f"{'engine':<12} {'scenario':<42} {'tests':>6} {'false winners':>14} {'coverage':>9}"]
     for engine in engines:
         cells = [
             quality_aa(engine, n_tests, 1),
