@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import polars as pl
 
@@ -218,12 +219,53 @@ def _extended(
         .with_columns(unit.alias("_unit"))
         .select("ab_variant", "_unit", "timestamp", "value")
     )
-    first = _first_units(frame, planned) if reach and planned is not None else None
-    horizon = _arm_stats(first, metric, per_unit) if first is not None else None
-    log_stats = log_horizon = None
-    if skewed and frame.select((pl.col("value") <= 0).any()).collect().item() is False:
-        logs = frame.with_columns(pl.col("value").log())
-        log_stats = _arm_stats(logs, metric, per_unit)
-        if first is not None:
-            log_horizon = _arm_stats(first.with_columns(pl.col("value").log()), metric, per_unit)
+    if per_unit:
+        first = _first_units(frame, planned) if reach and planned is not None else None
+        horizon = _arm_stats(first, metric, per_unit) if first is not None else None
+        log_stats = log_horizon = None
+        if skewed and frame.select((pl.col("value") <= 0).any()).collect().item() is False:
+            logs = frame.with_columns(pl.col("value").log())
+            log_stats = _arm_stats(logs, metric, per_unit)
+            if first is not None:
+                log_horizon = _arm_stats(first.with_columns(pl.col("value").log()), metric, True)
+        return replace(arms, horizon=horizon, log_stats=log_stats, log_horizon=log_horizon)
+    return _extended_per_call(arms, frame, metric, planned if reach else None, skewed)
+
+
+def _sums(frame: pl.LazyFrame, logs: bool) -> pl.LazyFrame:
+    v = pl.col("value")
+    aggs = [pl.len().alias("n"), v.sum().alias("sum"), (v * v).sum().alias("sq"),
+            v.min().alias("min")]  # fmt: skip
+    if logs:
+        lv = pl.when(v > 0).then(v).log()
+        aggs += [lv.sum().alias("lsum"), (lv * lv).sum().alias("lsq")]
+    return frame.group_by("ab_variant").agg(aggs)
+
+
+def _extended_per_call(
+    arms: ArmData, frame: pl.LazyFrame, metric: Metric, planned: int | None, skewed: bool
+) -> ArmData:
+    """The same for one result per unit, in two passes: the full frame (log sums) and the
+    planned-sample rows (a small set of units found in the first pass)."""
+    queries = [_sums(frame, skewed) if skewed else frame.head(0)]
+    if planned is not None:
+        queries.append(_first_units(frame, planned).select("ab_variant", "_unit"))
+    done = pl.collect_all(queries)
+    full = {str(r["ab_variant"]): r for r in done[0].iter_rows(named=True)} if skewed else {}
+    positive = skewed and all(full.get(v, {}).get("min", 0) > 0 for v in VARIANTS)
+
+    def stats(rows: dict[str, dict[str, Any]], s: str, q: str) -> dict[str, ArmStats]:
+        return {v: _simple(metric, int(r["n"]), float(r[s]), float(r[q]))
+                for v, r in rows.items() if v in VARIANTS}  # fmt: skip
+
+    horizon = log_horizon = None
+    if planned is not None:
+        keep = done[1].lazy()
+        part = frame.join(keep, on=["ab_variant", "_unit"], how="semi")
+        rows = {
+            str(r["ab_variant"]): r for r in _sums(part, positive).collect().iter_rows(named=True)
+        }
+        horizon = stats(rows, "sum", "sq")
+        log_horizon = stats(rows, "lsum", "lsq") if positive else None
+    log_stats = stats(full, "lsum", "lsq") if positive else None
     return replace(arms, horizon=horizon, log_stats=log_stats, log_horizon=log_horizon)

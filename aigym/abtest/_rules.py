@@ -119,7 +119,11 @@ def msprt_test(a: ArmStats, b: ArmStats, cfg: StatsConfig, tuning_n: float) -> F
 
 
 def from_log(res: Result) -> Result:
-    """A log-scale comparison as the ratio of geometric means minus 1 (GM(B) / GM(A) - 1)."""
+    """A log-scale comparison as the ratio of geometric means minus 1 (GM(B) / GM(A) - 1).
+
+    p-values and chance to win are unchanged (a monotone map); a Bayesian result's risks stay
+    in log units (the expected loss in log of the geometric-mean ratio).
+    """
 
     def ex(x: float) -> float:
         return math.expm1(x) if math.isfinite(x) else (x if x != math.inf else math.inf)

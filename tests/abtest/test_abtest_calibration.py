@@ -17,7 +17,7 @@ import pytest
 
 from aigym.abtest import ABTestManager, get_metric
 from aigym.abtest._analysis import analyze
-from aigym.abtest._calibration import LOOKS, cost_aa, power, quality_aa
+from aigym.abtest._calibration import LOOKS, approval_aa, cost_aa, power, quality_aa
 from aigym.abtest._data import ArmData
 from aigym.stats import SampleStats
 from aigym.store import ParquetStore
@@ -36,6 +36,8 @@ def _check_default(n: int) -> None:
     for cell in (
         quality_aa("sequential", n, 1),
         quality_aa("sequential", n, LOOKS),
+        approval_aa("sequential", n, 1),
+        approval_aa("sequential", n, LOOKS),
         cost_aa("sequential", n, 1),
         cost_aa("sequential", n, LOOKS),
     ):
