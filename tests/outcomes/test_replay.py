@@ -104,7 +104,7 @@ def test_providers_package_does_not_import_outcomes() -> None:
     import subprocess
     import sys
 
-    code = "import sys, aigym.providers, aigym.campaign; print('aigym.outcomes' in sys.modules)"
+    code = "import sys, aigym.providers; print('aigym.outcomes' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -168,3 +168,17 @@ def test_rerun_resumes_and_unknown_prompts_become_error_rows(
     assert "bad_request" in next(iter(res.error_types))
     assert not math.isnan(res.spent_usd)  # nothing charged for a refused replay
     assert float(res.spent_usd) == 0.0
+
+
+def test_demo_replays_through_the_store(replay_store: ParquetStore) -> None:
+    from aigym.demo import replay_routellm, run_replay_campaign
+
+    t = load_routellm("gsm8k").split("test")
+    t = t.select_items(t.item_ids()[:12])
+    assert replay_routellm(replay_store, t) == len(t)
+    rows = replay_store.scan_executions(campaign="routellm-replay").collect()
+    assert rows["cost_usd"].sum() == pytest.approx(float(np.sum(t.cost_matrix())))
+    assert rows["quality_score"].mean() == pytest.approx(100 * float(t.frame["score"].mean()))
+    res = run_replay_campaign(replay_store, t, n_items=5, name="demo-replay")
+    assert (res.successes, res.errors) == (10, 0)
+    assert float(res.spent_usd) == pytest.approx(float(np.sum(t.cost_matrix()[:5])))
