@@ -178,7 +178,26 @@ def test_demo_replays_through_the_store(replay_store: ParquetStore) -> None:
     assert replay_routellm(replay_store, t) == len(t)
     rows = replay_store.scan_executions(campaign="routellm-replay").collect()
     assert rows["cost_usd"].sum() == pytest.approx(float(np.sum(t.cost_matrix())))
-    assert rows["quality_score"].mean() == pytest.approx(100 * float(t.frame["score"].mean()))
+    assert rows["quality_score"].mean() == pytest.approx(100 * float(np.mean(t.score_matrix())))
     res = run_replay_campaign(replay_store, t, n_items=5, name="demo-replay")
     assert (res.successes, res.errors) == (10, 0)
     assert float(res.spent_usd) == pytest.approx(float(np.sum(t.cost_matrix()[:5])))
+
+
+def test_plain_prompt_requests_and_the_registration_seam() -> None:
+    from aigym.errors import ValidationError
+    from aigym.providers import register_default_provider
+
+    p = ReplayProvider(_table())
+    c = p.complete(CompletionRequest.from_prompt("openai/gpt-4o-mini", "2+2?", max_tokens=4))
+    assert c.text == "4"
+    with pytest.raises(ValidationError, match="lowercase"):
+        register_default_provider("Bad Name", ReplayProvider)
+    with pytest.raises(ValidationError, match="callable"):
+        register_default_provider("replay2", "not a factory")  # type: ignore[arg-type]
+    # a provider created before serve_replay keeps the tables it was made with
+    early = ProviderRegistry.with_defaults().create("replay")
+    serve_replay(_table())
+    assert early.models == ()  # type: ignore[attr-defined]
+    with pytest.raises(BadRequestError, match="<none served>"):
+        early.complete(_ask("openai/gpt-4o"))
