@@ -273,7 +273,8 @@ class OutcomeTable:
         """Only the items every model answered (routers compare on those)."""
         n = len(self._models)
         keep = self.frame.group_by("item_id").len().filter(pl.col("len") == n)["item_id"]
-        return self._derive(self.frame.filter(pl.col("item_id").is_in(keep.to_list())), "complete()")
+        frame = self.frame.filter(pl.col("item_id").is_in(keep.to_list()))
+        return self._derive(frame, "complete()")
 
     def with_frame(self, frame: pl.DataFrame) -> OutcomeTable:
         """A new validated table over `frame` (same source)."""
