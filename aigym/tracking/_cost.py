@@ -150,6 +150,27 @@ class CostAnalysis(Result):
     def to_pandas(self, table: str = "by_model") -> Any:
         return self.to_polars(table).to_pandas()
 
+    _html_tables = ("by_model", "by_task", "savings")
+
+    def _html_summary(self) -> str:
+        if self.n_executions == 0:
+            return self.message
+        saving = (
+            f"{len(self.potential_savings)} switch(es) would save "
+            f"{usd(self.total_potential_savings_usd)} at non-inferior quality "
+            f"(within {self.savings_margin:g} points)"
+            if self.potential_savings
+            else "no cheaper model was shown to match quality"
+        )
+        fc = repr(self.forecast).splitlines()
+        return "\n".join(
+            [
+                f"total {usd(self.total_cost_usd)} over {self.n_executions:,} executions "
+                f"({usd(self.avg_cost_usd)} each); {saving}",
+                *(x.strip() for x in fc),
+            ]
+        )
+
     def __repr__(self) -> str:
         win = str(Window(self.since, self.until, (self.until - self.since) / dt.timedelta(days=1)))
         head = f"CostAnalysis | {win}"

@@ -9,7 +9,7 @@ import pathlib
 import aigym.abtest as pkg
 
 PKG_DIR = pathlib.Path(pkg.__file__).parent
-ALLOWED = ("aigym._alias", "aigym.errors",
+ALLOWED = ("aigym._alias", "aigym._html", "aigym.errors",
            "aigym.records", "aigym.stats", "aigym.store", "aigym.registry",
            "aigym.abtest")  # fmt: skip
 
