@@ -7,8 +7,9 @@ agree with each other to the cent.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -151,6 +152,11 @@ class CostAnalysis(Result):
         return self.to_polars(table).to_pandas()
 
     _html_tables = ("by_model", "by_task", "savings")
+    _html_columns: ClassVar[Mapping[str | None, tuple[str, ...]]] = {
+        "savings": ("task_type", "current_model", "suggested_model", "recommended",
+                    "current_quality", "suggested_quality", "quality_lower_bound",
+                    "p_value_adjusted", "savings_usd", "savings_low_usd", "savings_high_usd"),
+    }  # fmt: skip
 
     def _html_summary(self) -> str:
         if self.n_executions == 0:

@@ -377,7 +377,7 @@ class TaskComparison:
             if best is not None
             else lines[-1].strip()
         )
-        cols = ("rank", *HTML_COLUMNS, "pareto_optimal")
+        cols = ("rank", *(c for c in HTML_COLUMNS if c != "task_type"), "pareto_optimal")
         body = table(self.to_polars(), columns=cols)
         return card(lines[0], f"{verdict}\n{lines[1].strip()}", [body])
 

@@ -42,14 +42,15 @@ def test_task_comparison_html_escapes_and_names_best(filled, tracker):
     text, rows = parse_html(markup)
     assert f"best: {GPT4O}" in text
     assert HOSTILE in text and "<script>" not in markup  # shown as text, never run
-    assert rows == 4
+    assert rows == 4 and "pareto_optimal" in text and "more column" not in text
 
 
 def test_cost_analysis_and_dashboard_html(filled, tracker):
     a = tracker.get_cost_analysis(filled, days=7, until=UNTIL)
     text, _ = parse_html(a._repr_html_())
     assert f"total $1.28 over {a.n_executions} executions" in text
-    assert "by_model" in text and "savings" in text and "BudgetForecast" in text
+    assert "by_model" in text and "savings_usd" in text and "BudgetForecast" in text
+    assert "more column" not in text  # each table shows the columns chosen for it
     d = tracker.dashboard(filled, days=7, until=UNTIL)
     text, _ = parse_html(d._repr_html_())
     assert "44 executions, 3 model(s)" in text and "quality_by_task" in text
