@@ -41,7 +41,7 @@ def cell(v: Any) -> str:
     if isinstance(v, float):
         if v != 0 and abs(v) >= 1000:
             return f"{v:,.0f}"
-        return f"{v:.4g}" if abs(v) < 1 else f"{v:.2f}"
+        return f"{v:.4g}"  # 4 significant figures: 85.25, 0.0312, 1 (not 0.9999999)
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, Decimal):
