@@ -293,13 +293,20 @@ def replay_ab_test(store: ParquetStore, task: str = "gsm8k") -> int:
 
 def rerun_local_truncated(store: ParquetStore) -> bool:
     """The live campaign again with answers cut to 4 tokens: a regression to catch."""
-    from aigym.campaign import LOCAL_DEMO_MODELS, CampaignSpec, Sampling, load_prompts, run_campaign
+    from aigym.campaign import (
+        LOCAL_DEMO_MODELS,
+        PROMPTS_DIR,
+        CampaignSpec,
+        Sampling,
+        load_prompts,
+        run_campaign,
+    )
     from aigym.providers import missing_local_packages
     from aigym.scoring import rescore
 
     if missing_local_packages():
         return False
-    prompts = Path(__file__).resolve().parent.parent / "data" / "prompts"
+    prompts = PROMPTS_DIR
     items = load_prompts(prompts / "arithmetic.jsonl")[:4]
     items += load_prompts(prompts / "factual_qa.jsonl")[:4]
     spec = CampaignSpec(name="demo-local-models-4tok", prompts=items, models=LOCAL_DEMO_MODELS,

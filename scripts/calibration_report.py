@@ -3,7 +3,7 @@
     .venv/bin/python scripts/calibration_report.py [--repeats 1] [--limit N] [--judge]
 
 Starts the embedded llama.cpp server (local/smollm2-135m, chat; local/gemma3-270m, base
-model with few-shot prompts), answers the reference prompt sets in data/prompts/
+model with few-shot prompts), answers the reference prompt sets shipped in aigym/campaign/prompts/
 (arithmetic, factual_qa, python_functions), stores every call in a temporary ParquetStore
 as executions (text, and `reference`/`tests` in the metadata JSON), scores them with
 `rescore()` (score rows appended to the store) and calibrates the cheap heuristic scores
@@ -31,6 +31,7 @@ from typing import Any
 
 import polars as pl
 
+from aigym.campaign import PROMPTS_DIR
 from aigym.providers import CompletionRequest, LocalModelServer, ProviderCallError
 from aigym.records import Execution, TaskMetrics
 from aigym.scoring import (
@@ -46,7 +47,7 @@ from aigym.scoring import (
 from aigym.store import ParquetStore
 
 ROOT = Path(__file__).resolve().parent.parent
-PROMPTS = ROOT / "data" / "prompts"
+PROMPTS = PROMPTS_DIR
 SETS = ("arithmetic", "factual_qa", "python_functions")
 MODELS = ("smollm2-135m", "gemma3-270m")
 CAMPAIGN = "calibration"

@@ -25,6 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import polars as pl
+
+from aigym._html import card, table
 from aigym.abtest._config import ABTestConfig, Metric, get_metric
 from aigym.abtest._data import ArmData
 from aigym.abtest._rules import SKEW_METRICS, Engine, Outcome, Winner, decide
@@ -102,6 +105,37 @@ class ABTestResult:
     rule: str = ""
     analysis: Literal["mean", "log"] = "mean"
     guardrails: Mapping[str, ABTestResult] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        lo, hi = self.interval
+        effect = "ratio of geometric means - 1" if self.analysis == "log" else "B - A"
+        verdict = (
+            f"winner: {self.winner}; {effect} {self.effect:+.4g} [{lo:.4g}, {hi:.4g}] "
+            f"({self.confidence:.0%}), lift {self.lift:+.1%}; rule: {self.rule or 'none yet'}"
+            f"{'; flags: ' + ', '.join(self.flags) if self.flags else ''}\n{self.recommendation}"
+        )
+        arms = pl.DataFrame(
+            [
+                {
+                    **{k: v for k, v in arm.items() if k != "interval"},
+                    "ci_low": arm["interval"][0],
+                    "ci_high": arm["interval"][1],
+                }
+                for arm in (self.variant_a, self.variant_b)
+            ]
+        )
+        tables = [table(arms, caption=f"{self.metric} by variant")]
+        if self.guardrails:
+            guards = pl.DataFrame(
+                [
+                    {"metric": m, "winner": g.winner, "effect": g.effect,
+                     "ci_low": g.interval[0], "ci_high": g.interval[1], "p_value": g.p_value}
+                    for m, g in self.guardrails.items()
+                ]
+            )  # fmt: skip
+            tables.append(table(guards, caption="guardrails (B - A)"))
+        title = f"ABTestResult {self.test_name} ({self.status}, {self.engine}, {self.metric})"
+        return card(title, verdict, tables)
 
 
 def _arm_summary(config: ABTestConfig, arms: ArmData, variant: str, conf: float) -> dict[str, Any]:

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from aigym._alias import accepts_db
+from aigym._html import card, table
 from aigym.abtest._config import get_metric
 from aigym.errors import UnknownModelError, ValidationError
 from aigym.records import TaskType
@@ -52,6 +53,17 @@ from aigym.store import ParquetStore
 
 Method = Literal["t", "rank"]
 _MIN_SHARED = 0.5  # pair when shared prompts are at least half of each model's prompts
+
+
+_HTML_COLUMNS: dict[str, tuple[str, ...]] = {
+    "arms": ("rank", "model", "mean", "ci_low", "ci_high", "p_best", "expected_loss",
+             "n_prompts", "n_calls"),
+    "baseline": ("model", "n_model", "baseline_estimate", "model_estimate", "effect", "ci_low",
+                 "ci_high", "adjusted_p_value", "significant", "better"),
+    "pairwise": ("model_a", "model_b", "n_prompts", "effect", "ci_low", "ci_high",
+                 "adjusted_p_value", "significant"),
+}  # fmt: skip
+"""What a notebook shows of each table (`to_polars(name)` has every column)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +199,34 @@ class ModelComparison:
             for r in self.pairwise
         ]
         return pl.DataFrame(rows, schema=_PAIRWISE_SCHEMA)
+
+    def _repr_html_(self) -> str:
+        parts = []
+        if self.ranking is not None:
+            first = self.ranking.arms[0] if self.ranking.arms else None
+            if first is not None:
+                parts.append(f"most likely best: {first.arm} (P(best) {first.p_best:.1%})")
+        if self.rows:
+            sig = [r.model for r in self.rows if r.significant]
+            parts.append(
+                f"{len(sig)} of {len(self.rows)} differ from {self.baseline} at the "
+                f"{self.correction}-adjusted {self.rows[0].alpha:g} level"
+                + (f" ({', '.join(sig)})" if sig else "")
+            )
+        if self.pairwise:
+            n_sig = sum(r.significant for r in self.pairwise)
+            parts.append(f"{n_sig} of {len(self.pairwise)} pairs differ ({self.correction})")
+        tables = [
+            table(self.to_polars(name), columns=_HTML_COLUMNS[name], caption=name)
+            for name, present in (
+                ("arms", self.ranking is not None),
+                ("baseline", bool(self.rows)),
+                ("pairwise", bool(self.pairwise)),
+            )
+            if present
+        ]
+        title = repr(self).splitlines()[0]
+        return card(title, "; ".join(parts) or "nothing to compare", tables)
 
     def __repr__(self) -> str:
         head = (

@@ -2,11 +2,11 @@
 
 ::
 
-    from aigym.campaign import CampaignSpec, Sampling, run_campaign
+    from aigym.campaign import CampaignSpec, Sampling, builtin_prompts, run_campaign
 
     spec = CampaignSpec(
         name="arith-bakeoff",
-        prompts="data/prompts/arithmetic.jsonl",
+        prompts=builtin_prompts("arithmetic"),   # or a path to your own JSONL/CSV/Parquet
         models=["local/smollm2-135m", "openrouter/openai/gpt-4o-mini"],
         repeats=2,
         sampling=Sampling(max_tokens=32, temperature=0.7, seed=1),
@@ -35,7 +35,13 @@ from aigym.campaign._localserver import (
     stop_local_server,
 )
 from aigym.campaign._plan import CachedAnswer, CampaignPlan, Job, build_plan
-from aigym.campaign._prompts import RESERVED_FIELDS, PromptItem, load_prompts
+from aigym.campaign._prompts import (
+    PROMPTS_DIR,
+    RESERVED_FIELDS,
+    PromptItem,
+    builtin_prompts,
+    load_prompts,
+)
 from aigym.campaign._results import CampaignResult, CampaignStatus, latest_per_key, summarize
 from aigym.campaign._routes import LOCAL_CONCURRENCY, ModelRoute, resolve_routes
 from aigym.campaign._runner import arun_campaign, run_campaign
@@ -44,6 +50,7 @@ from aigym.campaign._spec import CampaignSpec, PromptSource, Sampling, load_camp
 __all__ = [
     "LOCAL_CONCURRENCY",
     "LOCAL_DEMO_MODELS",
+    "PROMPTS_DIR",
     "RESERVED_FIELDS",
     "Budget",
     "CachedAnswer",
@@ -60,6 +67,7 @@ __all__ = [
     "arun_campaign",
     "attempt_bound",
     "build_plan",
+    "builtin_prompts",
     "cache_key",
     "input_token_bound",
     "latest_per_key",

@@ -7,11 +7,10 @@ minute on two cores. It starts (and stops) the embedded server unless one is run
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import polars as pl
 
-from aigym.campaign._prompts import PromptItem, load_prompts
+from aigym.campaign._prompts import PROMPTS_DIR, PromptItem, load_prompts
 from aigym.campaign._results import CampaignResult
 from aigym.campaign._runner import run_campaign
 from aigym.campaign._spec import CampaignSpec, Sampling
@@ -21,7 +20,6 @@ from aigym.store import ParquetStore
 __all__ = ["LOCAL_DEMO_MODELS", "run_local_demo"]
 
 LOCAL_DEMO_MODELS = ("local/smollm2-135m", "local/gemma3-270m")
-_PROMPTS = Path(__file__).resolve().parents[2] / "data" / "prompts"
 
 
 def run_local_demo(
@@ -41,7 +39,7 @@ def run_local_demo(
         return None
     items: list[PromptItem] = []
     for name in ("arithmetic.jsonl", "factual_qa.jsonl"):
-        items += load_prompts(_PROMPTS / name)[:n_prompts]
+        items += load_prompts(PROMPTS_DIR / name)[:n_prompts]
     spec = CampaignSpec(
         name="demo-local-models",
         prompts=items,

@@ -17,7 +17,17 @@ from typing import Any, Final
 from aigym.errors import ValidationError
 from aigym.records import TaskType
 
-__all__ = ["RESERVED_FIELDS", "PromptItem", "PromptSource", "load_prompts"]
+__all__ = [
+    "PROMPTS_DIR",
+    "RESERVED_FIELDS",
+    "PromptItem",
+    "PromptSource",
+    "builtin_prompts",
+    "load_prompts",
+]
+
+#: The prompt sets aigym ships (package data, so they are there in an installed wheel too).
+PROMPTS_DIR: Final = Path(__file__).resolve().parent / "prompts"
 
 #: Metadata keys the runner writes itself; a prompt set may not use them as column names.
 RESERVED_FIELDS: Final = frozenset(
@@ -163,3 +173,16 @@ def load_prompts(
     if not items:
         raise ValidationError("prompts", source, "the prompt set is empty")
     return items
+
+
+def builtin_prompts(name: str) -> Path:
+    """The path of a shipped prompt set by name ("arithmetic" or "arithmetic.jsonl").
+
+    Give it to `load_prompts` or a spec's `prompts=`; `data/README.md` describes each set.
+    """
+    stem = name.removesuffix(".jsonl")
+    path = PROMPTS_DIR / f"{stem}.jsonl"
+    if not stem or "/" in stem or "\\" in stem or not path.is_file():
+        known = sorted(p.stem for p in PROMPTS_DIR.glob("*.jsonl"))
+        raise ValidationError("name", name, f"use one of the shipped prompt sets {known}")
+    return path

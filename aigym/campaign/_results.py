@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
+from aigym._html import card, table
 from aigym.campaign._plan import CampaignPlan
 from aigym.errors import BudgetExceededError, ProviderError
 from aigym.store import ParquetStore
@@ -71,6 +72,12 @@ def summarize(store: ParquetStore, campaign: str) -> pl.DataFrame:
     )
 
 
+_SHOWN = ("model_id", "provider", "n", "calls", "successes", "errors", "cache_hits", "cost_usd",
+          "estimated_usd", "worst_case_usd", "error_rate", "latency_p50_ms",
+          "latency_p90_ms")  # fmt: skip
+"""The summary columns a notebook shows (a dry run's plan table has calls and costs)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignResult:
     """The outcome of `run_campaign`.
@@ -114,3 +121,13 @@ class CampaignResult:
 
     def __str__(self) -> str:
         return self.message
+
+    def _repr_html_(self) -> str:
+        budget = f" of ${self.budget_usd:.4f}" if self.budget_usd is not None else ""
+        facts = (
+            f"{self.calls_made:,} calls ({self.successes:,} ok, {self.errors:,} errors, "
+            f"{self.cache_hits:,} cached, {self.not_run:,} not run); spent "
+            f"${self.spent_usd:.4f}{budget} in {self.elapsed_s:.1f} s"
+        )
+        title = f"CampaignResult {self.campaign} ({self.status}, run {self.run_id})"
+        return card(title, f"{self.message}\n{facts}", [table(self.summary, columns=_SHOWN)])

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from aigym.campaign._spec import CampaignSpec
 from aigym.errors import UnknownModelError, ValidationError
+from aigym.outcomes import ReplayProvider  # noqa: F401  (importing it registers replay/)
 from aigym.providers import (
     LocalProvider,
     Provider,

@@ -298,6 +298,9 @@ class CampaignSpec:
                 kw["prompts"] = [_under(base, p) if isinstance(p, str) else p for p in prompts]
             if isinstance(kw.get("store"), str):
                 kw["store"] = _under(base, kw["store"])
+            replay = (kw.get("providers") or {}).get("replay")
+            if isinstance(replay, dict) and isinstance(replay.get("table"), str):
+                replay["table"] = _under(base, replay["table"])  # the replayed outcome table
         for req in ("name", "prompts", "models"):
             if req not in kw:
                 raise ValidationError("campaign", sorted(kw), f"add the required key {req!r}")

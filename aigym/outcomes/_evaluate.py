@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from aigym._html import card, table
 from aigym.errors import ValidationError
 from aigym.outcomes._knn import KnnRouter
 from aigym.outcomes._metrics import (
@@ -83,6 +84,30 @@ class RouterEvaluation:
             have = self.metrics.filter(pl.col("policy") == policy)["metric"].unique().to_list()
             raise KeyError(f"no {metric!r} for {policy!r} versus {versus!r}; have {sorted(have)}")
         return rows.row(0, named=True)
+
+    def _repr_html_(self) -> str:
+        vs = self.metrics.filter(
+            (pl.col("versus") == "best_single") & pl.col("metric").is_in(["quality", "cost_usd"])
+        )
+        lines = []
+        for policy in vs["policy"].unique(maintain_order=True).to_list():
+            parts = []
+            for r in vs.filter(pl.col("policy") == policy).iter_rows(named=True):
+                lo, hi = r["diff_low"], r["diff_high"]
+                real = "real" if lo > 0 or hi < 0 else "not detectable"
+                parts.append(
+                    f"{r['metric']} {r['value']:.4g} vs {r['versus_value']:.4g} "
+                    f"({r['difference']:+.4g}, 95% CI [{lo:.4g}, {hi:.4g}]: {real})"
+                )
+            lines.append(
+                f"{policy} vs the best single model {self.best_single}: " + "; ".join(parts)
+            )
+        title = (
+            f"RouterEvaluation {self.router} ({self.scheme}, {self.n_items:,} items, "
+            f"{self.folds} folds, {len(self.models)} models)"
+        )
+        verdict = "\n".join(lines) or "no router was compared with the best single model"
+        return card(title, verdict, [table(self.summary, caption="summary")])
 
     def figure(self, ax: Any = None, *, title: str | None = None) -> Figure:
         """The cost-quality picture (see `cost_quality_figure`)."""

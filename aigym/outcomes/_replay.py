@@ -225,7 +225,15 @@ def campaign_prompts(table: OutcomeTable) -> list[dict[str, Any]]:
 
 
 def _default_replay(**overrides: Any) -> ReplayProvider:
+    """The registry's factory: a campaign file's `[providers.replay] table = "file.parquet"`
+    (a path relative to the working folder, or a list of paths) names what to serve."""
     overrides.setdefault("name", REPLAY_PROVIDER)
+    paths = overrides.pop("table", None)
+    if paths is not None:
+        from aigym.outcomes._io import read_outcomes
+
+        listed = [paths] if isinstance(paths, str) else list(paths)
+        overrides["tables"] = [read_outcomes(p) for p in listed]
     return ReplayProvider(**overrides)
 
 

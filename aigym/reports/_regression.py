@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from aigym._html import card, table
 from aigym.errors import ValidationError
 from aigym.reports._models import successes
 from aigym.reports._style import attach, colour, fmt_num, new_axes
@@ -41,7 +42,7 @@ class RegressionReport:
         return {"changes": self.changes, "flips": self.flips}
 
     def _repr_html_(self) -> str:
-        return f"<p><b>{self.verdict}</b></p>" + self.changes.to_pandas().to_html(index=False)
+        return card("RegressionReport", self.verdict, [table(self.changes, caption="changes")])
 
 
 def _cells(df: pl.DataFrame, metric: str) -> pl.DataFrame:

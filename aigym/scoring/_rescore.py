@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
 
+from aigym._progress import progress_bar
 from aigym.errors import ValidationError
 from aigym.records import ScoreRecord
 from aigym.scoring._quality import get_quality_scorer
@@ -169,6 +170,7 @@ def rescore(
     since: dt.datetime | dt.date | None = None,
     until: dt.datetime | dt.date | None = None,
     max_workers: int = 4,
+    progress: bool | None = None,
 ) -> pl.DataFrame:
     """Score every successful execution of `campaign` again and append the score rows.
 
@@ -177,7 +179,8 @@ def rescore(
     context from `context_from_metadata` (prompt; `reference`, `tests`, `context` from the
     metadata JSON). Rows stored without text (hashes only) get an unscored row saying so;
     failed calls (status 'error') have no output and get no row. `max_workers` threads
-    score in parallel (sandboxed code and judge calls wait on other processes).
+    score in parallel (sandboxed code and judge calls wait on other processes). `progress`
+    shows a `tqdm.auto` bar (None: when run in Jupyter or a terminal; judges take minutes).
 
     Returns a tidy summary, one row per task_type, model_id, scorer and scorer_version:
     executions, scored, unscored, mean_value (over scored rows). A scorer that cannot run
@@ -208,7 +211,9 @@ def rescore(
         return _score_one(row, scorers[row["task_type"]])
 
     records: list[ScoreRecord] = []
+    bar = progress_bar(len(rows), desc="rescore", unit="row", enabled=progress)
     with store.writer("scores") as writer, contextlib.ExitStack() as stack:
+        stack.callback(bar.close)
         results: Iterable[Score]
         if max_workers > 1 and len(rows) > 1:
             pool = stack.enter_context(
@@ -220,6 +225,7 @@ def rescore(
         for row, score in zip(rows, results, strict=True):
             records.append(score_record(score, row["execution_id"], scorers[row["task_type"]]))
             writer.add(records[-1])
+            bar.update(1)
     return _summary(frame, records)
 
 

@@ -27,11 +27,12 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from aigym._progress import progress_bar
 from aigym.errors import SchemaError, StoreError
 from aigym.store._fs import LocalBackend, Staging, _fsync_path, _write, try_lock
 from aigym.store._schema import META_SOURCES, META_TABLE, META_VERSION, TABLES, Durability
@@ -135,7 +136,9 @@ def _merge(store: Listing, spec: TableSchema, sources: list[FileEntry]) -> pa.Ta
     )
 
 
-def compact(store: Listing, tables: list[str] | None, *, min_files: int = 2) -> CompactionReport:
+def compact(
+    store: Listing, tables: list[str] | None, *, min_files: int = 2, progress: bool | None = False
+) -> CompactionReport:
     backend = store.backend
     parts = files_before = files_after = rows = removed = 0
     lock_fd = None
@@ -145,21 +148,25 @@ def compact(store: Listing, tables: list[str] | None, *, min_files: int = 2) -> 
         lock_fd = try_lock(lock_path / "compact.lock")
         if lock_fd is None:
             raise StoreError("another compaction of this store is running; try again when it ends")
+    bar: Any = None
     try:
-        for name in tables or list(TABLES):
-            spec = TABLES[name]
-            for partition in backend.partitions(name):
-                live, dead = store.partition_files(name, partition)
-                if dead:  # finish a compaction that died after publishing
-                    backend.delete([e.path for e in dead], Durability.FSYNC)
-                    removed += len(dead)
-                if len(live) < min_files:
-                    continue
-                parts += 1
-                files_before += len(live)
-                rows += _compact_partition(store, spec, partition, live)
-                files_after += 1
+        todo = [(n, p) for n in tables or list(TABLES) for p in backend.partitions(n)]
+        bar = progress_bar(len(todo), desc="compact", unit="partition", enabled=progress)
+        for name, partition in todo:
+            bar.update(1)
+            live, dead = store.partition_files(name, partition)
+            if dead:  # finish a compaction that died after publishing
+                backend.delete([e.path for e in dead], Durability.FSYNC)
+                removed += len(dead)
+            if len(live) < min_files:
+                continue
+            parts += 1
+            files_before += len(live)
+            rows += _compact_partition(store, TABLES[name], partition, live)
+            files_after += 1
     finally:
+        if bar is not None:
+            bar.close()
         if lock_fd is not None:
             os.close(lock_fd)
     return CompactionReport(parts, files_before, files_after, rows, removed)

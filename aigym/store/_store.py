@@ -510,9 +510,15 @@ class ParquetStore:
 
     # ------------------------------------------------------------------ maintenance
 
-    def compact(self, table: str | None = None, *, min_files: int = 2) -> CompactionReport:
-        """Merge each partition's small files into one; safe to kill at any point."""
-        return compact(self, None if table is None else [_table(table).name], min_files=min_files)
+    def compact(
+        self, table: str | None = None, *, min_files: int = 2, progress: bool | None = False
+    ) -> CompactionReport:
+        """Merge each partition's small files into one; safe to kill at any point.
+
+        `progress` shows a `tqdm.auto` bar over partitions (None: in Jupyter or a terminal).
+        """
+        names = None if table is None else [_table(table).name]
+        return compact(self, names, min_files=min_files, progress=progress)
 
     def recover(self) -> RecoveryReport:
         """Clean up after dead writers and finish or roll back crashed compactions.

@@ -7,8 +7,9 @@ agree with each other to the cent.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -149,6 +150,32 @@ class CostAnalysis(Result):
 
     def to_pandas(self, table: str = "by_model") -> Any:
         return self.to_polars(table).to_pandas()
+
+    _html_tables = ("by_model", "by_task", "savings")
+    _html_columns: ClassVar[Mapping[str | None, tuple[str, ...]]] = {
+        "savings": ("task_type", "current_model", "suggested_model", "recommended",
+                    "current_quality", "suggested_quality", "quality_lower_bound",
+                    "p_value_adjusted", "savings_usd", "savings_low_usd", "savings_high_usd"),
+    }  # fmt: skip
+
+    def _html_summary(self) -> str:
+        if self.n_executions == 0:
+            return self.message
+        saving = (
+            f"{len(self.potential_savings)} switch(es) would save "
+            f"{usd(self.total_potential_savings_usd)} at non-inferior quality "
+            f"(within {self.savings_margin:g} points)"
+            if self.potential_savings
+            else "no cheaper model was shown to match quality"
+        )
+        fc = repr(self.forecast).splitlines()
+        return "\n".join(
+            [
+                f"total {usd(self.total_cost_usd)} over {self.n_executions:,} executions "
+                f"({usd(self.avg_cost_usd)} each); {saving}",
+                *(x.strip() for x in fc),
+            ]
+        )
 
     def __repr__(self) -> str:
         win = str(Window(self.since, self.until, (self.until - self.since) / dt.timedelta(days=1)))

@@ -69,6 +69,11 @@ class Dashboard(Result):
     def to_pandas(self, table: str = "top_models") -> Any:
         return self.to_polars(table).to_pandas()
 
+    _html_tables = ("top_models", "quality_by_task")
+
+    def _html_summary(self) -> str:
+        return "\n".join(x.strip() for x in repr(self).splitlines()[1:3])
+
     def __repr__(self) -> str:
         win = str(Window(self.since, self.until, (self.until - self.since) / dt.timedelta(days=1)))
         if self.n_executions == 0:

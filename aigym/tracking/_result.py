@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
+
+from aigym._html import card, table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,6 +55,26 @@ class Result:
     def to_pandas(self) -> pd.DataFrame:
         """`to_polars()` as a pandas DataFrame."""
         return self.to_polars().to_pandas()
+
+    # What Jupyter shows: the repr's first line as the title, `_html_summary()` as the
+    # verdict, then the `to_polars(name)` tables named here (None: the default table).
+    _html_tables: ClassVar[tuple[str | None, ...]] = (None,)
+    _html_columns: ClassVar[Mapping[str | None, tuple[str, ...]]] = {}
+
+    def _html_summary(self) -> str:
+        return "\n".join(line.strip() for line in repr(self).splitlines()[1:])
+
+    def _repr_html_(self) -> str:
+        title = repr(self).splitlines()[0]
+        tables = [
+            table(
+                self.to_polars() if name is None else self.to_polars(name),  # type: ignore[call-arg]
+                columns=self._html_columns.get(name),
+                caption=name,
+            )
+            for name in self._html_tables
+        ]
+        return card(title, self._html_summary(), tables)
 
 
 def _plain(v: Any) -> Any:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import polars as pl
 
 from aigym._alias import accepts_db
+from aigym._html import card, table
 from aigym.errors import UnknownModelError, ValidationError
 from aigym.records import TaskType
 from aigym.registry import ModelRegistry
@@ -40,6 +41,22 @@ __all__ = ["ModelStats", "RankBy", "TaskComparison", "get_model_stats", "get_tas
 
 RankBy = Literal["quality", "cost", "approval", "latency"]
 _RANKINGS = ("quality", "cost", "approval", "latency")
+
+
+HTML_COLUMNS = (
+    "model_id",
+    "task_type",
+    "n_executions",
+    "n_quality_clusters",
+    "avg_quality_score",
+    "quality_low",
+    "quality_high",
+    "avg_cost_usd",
+    "p95_latency_ms",
+    "error_rate",
+    "approval_rate",
+)
+"""The columns a notebook shows (`to_polars()` has them all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +119,8 @@ class ModelStats(Result):
     def to_polars(self) -> pl.DataFrame:
         """One row (none when the window held no executions)."""
         return frame([] if self.empty else [self.row()], STATS_SCHEMA)
+
+    _html_columns: ClassVar[Mapping[str | None, tuple[str, ...]]] = {None: HTML_COLUMNS}
 
     def __repr__(self) -> str:
         task = self.task_type or "all tasks"
@@ -345,6 +364,20 @@ class TaskComparison:
 
     def to_pandas(self) -> Any:
         return self.to_polars().to_pandas()
+
+    def _repr_html_(self) -> str:
+        lines = repr(self).splitlines()
+        best = self.best
+        verdict = (
+            f"best: {best.model_id} (quality {fmt(best.avg_quality_score)} "
+            f"{_interval(best.quality_interval)}, {len(self.pareto_front)} Pareto-optimal); "
+            "read the intervals before acting on a close call"
+            if best is not None
+            else lines[-1].strip()
+        )
+        cols = ("rank", *(c for c in HTML_COLUMNS if c != "task_type"), "pareto_optimal")
+        body = table(self.to_polars(), columns=cols)
+        return card(lines[0], f"{verdict}\n{lines[1].strip()}", [body])
 
     def __repr__(self) -> str:
         win = str(Window(self.since, self.until, (self.until - self.since) / dt.timedelta(days=1)))

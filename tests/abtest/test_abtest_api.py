@@ -9,7 +9,7 @@ import pathlib
 import aigym.abtest as pkg
 
 PKG_DIR = pathlib.Path(pkg.__file__).parent
-ALLOWED = ("aigym._alias", "aigym.errors",
+ALLOWED = ("aigym._alias", "aigym._html", "aigym.errors",
            "aigym.records", "aigym.stats", "aigym.store", "aigym.registry",
            "aigym.abtest")  # fmt: skip
 
@@ -44,7 +44,7 @@ def test_private_modules_import_only_allowed_layers() -> None:
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("aigym"):
                 assert node.module.startswith(ALLOWED), (path.name, node.module)
                 assert "._" not in node.module or node.module.startswith(
-                    ("aigym.abtest._", "aigym._alias")
+                    ("aigym.abtest._", "aigym._alias", "aigym._html")
                 ), (
                     path.name,
                     node.module,

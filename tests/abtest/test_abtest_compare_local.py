@@ -18,14 +18,14 @@ import pytest
 from scipy import stats
 
 from aigym.abtest import compare_models
-from aigym.campaign import CampaignSpec, Sampling, load_prompts, run_campaign
+from aigym.campaign import PROMPTS_DIR, CampaignSpec, Sampling, load_prompts, run_campaign
 from aigym.errors import ValidationError
 from aigym.providers import LocalModelServer
 from aigym.providers.testing import local_models  # noqa: F401  (the shared server fixture)
 from aigym.scoring import latest_scores, rescore
 from aigym.store import ParquetStore
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "prompts"
+DATA = PROMPTS_DIR
 MODELS = ["local/smollm2-135m", "local/gemma3-270m"]
 
 

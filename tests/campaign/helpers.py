@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import polars as pl
 
+from aigym.campaign import PROMPTS_DIR
 from aigym.providers import ProviderRegistry, RetryPolicy
 from aigym.providers.testing import Fault, FaultServer, RequestInfo
 from aigym.registry import ModelRegistry, ModelSpec
@@ -21,7 +22,7 @@ PRICE = Decimal(2)  # USD per million tokens, input and output, for fault/fault-
 COST_PER_TOKEN = 2e-6  # the fault server's usage.cost per token at that price
 MODEL = "fault/fault-model"
 FAST = RetryPolicy(initial_delay=0.001, max_delay=0.01)
-DATA = Path(__file__).resolve().parents[2] / "data" / "prompts"
+DATA = PROMPTS_DIR
 
 
 def fault_models() -> ModelRegistry:

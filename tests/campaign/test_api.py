@@ -10,7 +10,15 @@ import aigym.campaign as campaign
 
 PKG = pathlib.Path(campaign.__file__).parent
 CLI = PKG.parent / "cli"
-ALLOWED = ("aigym.errors", "aigym.records", "aigym.providers", "aigym.registry", "aigym.store")
+ALLOWED = (
+    "aigym._html",
+    "aigym.errors",
+    "aigym.records",
+    "aigym.providers",
+    "aigym.registry",
+    "aigym.store",
+    "aigym.outcomes",
+)
 
 
 def _ruf022(name: str) -> tuple[int, str]:

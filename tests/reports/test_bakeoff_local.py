@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from aigym.campaign import builtin_prompts
 from aigym.providers import INSTALL_HINT, missing_local_packages
 from aigym.reports import render_report
 
@@ -21,7 +22,7 @@ def campaign_file(tmp_path: Path) -> dict[str, str]:
     missing = missing_local_packages()
     if missing:
         pytest.skip(f"local models need {', '.join(missing)}: run `make test` or {INSTALL_HINT}")
-    items = (ROOT / "data" / "prompts" / "factual_qa.jsonl").read_text().splitlines()[:3]
+    items = builtin_prompts("factual_qa").read_text().splitlines()[:3]
     (tmp_path / "qa.jsonl").write_text("\n".join(items) + "\n")
     (tmp_path / "campaign.toml").write_text(
         'name = "nb-bakeoff"\nprompts = ["qa.jsonl"]\n'

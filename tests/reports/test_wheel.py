@@ -10,6 +10,7 @@ import site
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 from .helpers import small_store
@@ -42,6 +43,8 @@ def test_a_report_renders_from_the_installed_wheel(tmp_path: Path) -> None:
     run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheels)],
         tmp_path, env)  # fmt: skip
     (wheel,) = wheels.glob("aigym-*.whl")
+    shipped = zipfile.ZipFile(wheel).namelist()
+    assert "aigym/campaign/prompts/arithmetic.jsonl" in shipped  # the prompt sets are package data
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
         tmp_path, env)  # fmt: skip

@@ -31,6 +31,7 @@ def test_all_is_sorted_unique_and_complete() -> None:
 def test_private_modules_import_only_allowed_layers() -> None:
     """scoring -> providers, store -> stats, records, errors (never campaign or tracking)."""
     allowed = (
+        "aigym._progress",  # tqdm.auto bars, a bottom-layer helper
         "aigym.errors",
         "aigym.records",
         "aigym.scoring",

@@ -9,7 +9,7 @@ import pathlib
 import aigym.tracking as tracking_pkg
 
 PKG_DIR = pathlib.Path(tracking_pkg.__file__).parent
-ALLOWED = ("aigym._alias", "aigym.errors",
+ALLOWED = ("aigym._alias", "aigym._html", "aigym.errors",
            "aigym.records", "aigym.stats", "aigym.store", "aigym.registry",
            "aigym.scoring", "aigym.tracking")  # fmt: skip
 

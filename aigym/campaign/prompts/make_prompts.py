@@ -1,10 +1,12 @@
 """Regenerates the prompt sets in this folder (deterministic). Written for aigym; MIT like the code.
 
-    .venv/bin/python data/prompts/make_prompts.py
+    .venv/bin/python aigym/campaign/prompts/make_prompts.py
 
 Every set is JSONL with `prompt_id`, `prompt`, `task_type`, and where it has one, `reference`
 (the expected answer) or `tests` (Python unit tests for code), plus `context` for heuristics.
 """
+
+# ruff: noqa: E501  (prompt texts are kept on one line each, as they read)
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ HERE = Path(__file__).parent
 
 def arithmetic(n: int = 40) -> list[dict[str, object]]:
     rng = random.Random(2026)
-    out = []
+    out: list[dict[str, object]] = []
     for i in range(n):
         a, b = rng.randint(2, 99), rng.randint(2, 99)
         op = rng.choice(["+", "-", "*"])
