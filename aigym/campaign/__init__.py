@@ -37,6 +37,7 @@ from aigym.campaign._localserver import (
 from aigym.campaign._plan import CachedAnswer, CampaignPlan, Job, build_plan
 from aigym.campaign._prompts import RESERVED_FIELDS, PromptItem, load_prompts
 from aigym.campaign._results import CampaignResult, CampaignStatus, latest_per_key, summarize
+from aigym.campaign._routed import ABServing, serve_ab_unit
 from aigym.campaign._routes import LOCAL_CONCURRENCY, ModelRoute, resolve_routes
 from aigym.campaign._runner import arun_campaign, run_campaign
 from aigym.campaign._spec import CampaignSpec, PromptSource, Sampling, load_campaign_spec
@@ -45,6 +46,7 @@ __all__ = [
     "LOCAL_CONCURRENCY",
     "LOCAL_DEMO_MODELS",
     "RESERVED_FIELDS",
+    "ABServing",
     "Budget",
     "CachedAnswer",
     "CampaignPlan",
@@ -71,6 +73,7 @@ __all__ = [
     "resolve_routes",
     "run_campaign",
     "run_local_demo",
+    "serve_ab_unit",
     "serve_local_models",
     "state_path",
     "stop_local_server",

@@ -10,7 +10,16 @@ import aigym.campaign as campaign
 
 PKG = pathlib.Path(campaign.__file__).parent
 CLI = PKG.parent / "cli.py"
-ALLOWED = ("aigym.errors", "aigym.records", "aigym.providers", "aigym.registry", "aigym.store")
+# the house's layers below campaign that it uses: routed campaigns and A/B arms need the router
+ALLOWED = (
+    "aigym.errors",
+    "aigym.records",
+    "aigym.providers",
+    "aigym.registry",
+    "aigym.store",
+    "aigym.router",
+    "aigym.abtest",
+)
 
 
 def _ruf022(name: str) -> tuple[int, str]:
