@@ -18,7 +18,13 @@ import pytest
 from aigym.abtest import ABTestConfig, ABTestManager
 from aigym.campaign import CampaignSpec, run_campaign, serve_ab_unit
 from aigym.errors import ValidationError
-from aigym.outcomes import OutcomeTable, ReplayProvider, campaign_prompts, load_routellm
+from aigym.outcomes import (
+    KnnRouter,
+    OutcomeTable,
+    ReplayProvider,
+    campaign_prompts,
+    load_routellm,
+)
 from aigym.router import ModelRouter, RouterConfig
 from aigym.store import ParquetStore
 
@@ -125,10 +131,17 @@ def test_ab_test_of_a_routing_policy_against_gpt4_on_replayed_outcomes(
     )
     mgr.create_test(store, config)
     assert mgr.get_test(store, "balanced_vs_gpt4").config.variant_b_model == "router:balanced"
-    router = ModelRouter(models=[GPT4, MIXTRAL], config=RouterConfig(max_staleness_s=0))
+    # the policy routes per prompt: a kNN router fitted on the train split, for this task
+    knn = KnnRouter().fit(OutcomeTable(gsm8k.frame.filter(pl.col("split") == "train")))
+    router = ModelRouter(
+        models=[GPT4, MIXTRAL],
+        config=RouterConfig(max_staleness_s=0),
+        per_prompt_routers={"gsm8k": knn},
+    )
     replay = ReplayProvider(gsm8k)
     truth = _scores(gsm8k)
     served: dict[str, set[str]] = {"a": set(), "b": set()}
+    expected_b: set[str] = set()
     with pytest.raises(ValidationError, match="routing policy"):
         mgr.record_variant_result(store, "balanced_vs_gpt4", "b", quality_score=1.0, cost_usd=0)
     for item in _items(gsm8k, "test", 120):
@@ -138,6 +151,11 @@ def test_ab_test_of_a_routing_policy_against_gpt4_on_replayed_outcomes(
         )
         assert (s.decision is None) == (s.variant == "a")
         served[s.variant].add(s.model_id)
+        if s.variant == "b":
+            assert s.decision is not None and "KnnRouter" in s.decision.reasoning
+            want = router.route("gsm8k", "balanced", store=store, prompt=item["prompt"])
+            assert s.model_id == want.id
+            expected_b.add(want.id)
         c = replay.complete(replay_request(s.model_id, item["prompt"]))
         assert c.quality_score == pytest.approx(truth[(s.model_id, unit)])
         mgr.record_variant_result(
@@ -154,7 +172,7 @@ def test_ab_test_of_a_routing_policy_against_gpt4_on_replayed_outcomes(
         )
     store.flush()
     assert served["a"] == {GPT4}
-    assert served["b"] == {router.route("gsm8k", "balanced", store=store).id}
+    assert served["b"] == expected_b == {GPT4, MIXTRAL}  # the policy used both models
     result = mgr.analyze_test(store, "balanced_vs_gpt4", engine="frequentist")
     rows = store.scan_executions().filter(pl.col("ab_test") == "balanced_vs_gpt4").collect()
     means = {
@@ -173,3 +191,27 @@ def replay_request(model: str, prompt: str) -> Any:
     from aigym.providers import CompletionRequest
 
     return CompletionRequest(model, 256, prompt=prompt)
+
+
+def test_abtest_keeps_policy_arms_opaque_and_never_imports_the_router(tmp_path: Path) -> None:
+    import ast
+
+    import aigym.abtest
+
+    pkg = Path(aigym.abtest.__file__).parent
+    for path in pkg.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("aigym.router"), path
+    config = ABTestConfig("p_vs_m", "gsm8k", "router:balanced", GPT4)
+    assert config.variant_a_model == "router:balanced"
+    with pytest.raises(ValidationError, match="strategy"):
+        ABTestConfig("p_vs_m", "gsm8k", "router:", GPT4)
+    with ParquetStore(tmp_path / "s", durability="none") as store:
+        mgr = ABTestManager()
+        mgr.create_test(store, config)  # not looked up in the registry
+        assert mgr.get_test(store, "p_vs_m").config.variant_a_model == "router:balanced"
+        with pytest.raises(ValidationError, match="this variant's model"):
+            mgr.record_variant_result(
+                store, "p_vs_m", "b", quality_score=1.0, cost_usd=0, model_id=MIXTRAL
+            )
