@@ -112,7 +112,7 @@ class CampaignPlan:
         s = self.spec
         lines = [
             f"campaign {s.name!r} -> store {s.store} (durability {s.durability})",
-            f"  {self.n_prompts} prompts x {len(self.routes)} models x {s.repeats} repeats = "
+            f"  {self.n_prompts} prompts x {len(s.models)} models x {s.repeats} repeats = "
             f"{self.total_keys} calls: {self.done} already done, {len(self.cached)} from the "
             f"cache, {self.retrying} errors to retry, {self.skipped_errors} errors kept; "
             f"{len(self.jobs)} to send (concurrency {s.concurrency})",

@@ -85,6 +85,7 @@ def test_a_routed_replay_campaign_stores_each_prompts_decision(
     )
     assert res.status == "completed" and res.successes == len(prompts)
     assert res.plan.total_keys == len(prompts)  # one call per prompt, not one per candidate
+    assert f"{len(prompts)} prompts x 1 models x 1 repeats = {len(prompts)} calls" in str(res.plan)
     rows = store.scan_executions(campaign="gsm8k-routed").collect()
     assert rows.height == len(prompts)
     truth = _scores(gsm8k)
