@@ -33,14 +33,14 @@ def llmrouter() -> OutcomeTable:
     return load_llmrouter()
 
 
-def _history_prompts(train: pl.DataFrame) -> list[dict[str, Any]]:
-    """The first `PER_TASK` items of each cluster (by item id), distinct prompt texts."""
+def _history_prompts(train: pl.DataFrame, per_task: int) -> list[dict[str, Any]]:
+    """The first `per_task` items of each cluster (by item id), distinct prompt texts."""
     seen: set[str] = set()
     count: dict[int, int] = {}
     out: list[dict[str, Any]] = []
     for r in train.unique("item_id", keep="first").sort("item_id").iter_rows(named=True):
         c = int(r["cluster_id"])
-        if r["prompt"] in seen or count.get(c, 0) >= PER_TASK:
+        if r["prompt"] in seen or count.get(c, 0) >= per_task:
             continue
         seen.add(r["prompt"])
         count[c] = count.get(c, 0) + 1
@@ -50,9 +50,11 @@ def _history_prompts(train: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def history(tmp_path: Path, llmrouter: OutcomeTable) -> Iterator[tuple[ParquetStore, pl.DataFrame]]:
+def history(
+    tmp_path: Path, llmrouter: OutcomeTable, request: pytest.FixtureRequest
+) -> Iterator[tuple[ParquetStore, pl.DataFrame]]:
     train = llmrouter.frame.filter(pl.col("split") == "train")
-    prompts = _history_prompts(train)
+    prompts = _history_prompts(train, getattr(request, "param", PER_TASK))
     store = ParquetStore(tmp_path / "store", durability="none")
     spec = CampaignSpec(
         name="llmrouter-history",
@@ -74,6 +76,11 @@ def history(tmp_path: Path, llmrouter: OutcomeTable) -> Iterator[tuple[ParquetSt
     store.close()
 
 
+@pytest.mark.parametrize(
+    "history",
+    [PER_TASK, pytest.param(10**6, marks=pytest.mark.slow, id="whole-train-split")],
+    indirect=True,
+)
 def test_history_router_picks_each_tasks_oracle(
     history: tuple[ParquetStore, pl.DataFrame], llmrouter: OutcomeTable
 ) -> None:
@@ -84,12 +91,13 @@ def test_history_router_picks_each_tasks_oracle(
     assert len(tasks) == 3
     for c in tasks:
         per = means.filter(pl.col("cluster_id") == c).sort("score", descending=True)
-        assert per.height == 9 and set(per["len"].to_list()) == {PER_TASK}
+        n = per["len"][0]
+        assert per.height == 9 and set(per["len"].to_list()) == {n} and n >= PER_TASK
         oracle = per["model"][0]
         d = router.route(f"llmrouter_cluster_{c}", "best_quality", store=store)
         assert d.id == oracle, (c, per.head(3))
-        assert d.quality.n_history == PER_TASK
-        # the estimate sits between the prior and the data, close to the data (300 vs 20)
+        assert d.quality.n_history == n
+        # the estimate sits between the prior and the data, close to the data (n >= 300 vs 20)
         assert abs(d.quality.mean - 100.0 * per["score"][0]) < 5.0
 
 
