@@ -93,10 +93,25 @@ def check_test_name(value: object, field: str = "test_name") -> str:
     return value
 
 
+#: An arm starting with this is a routing policy (``router:balanced``): an opaque id that the
+#: layer running the test resolves per unit; the A/B layer never resolves or imports it.
+POLICY_PREFIX: Final = "router:"
+
+
+def is_policy_arm(arm: str) -> bool:
+    """True for a routing-policy arm such as ``router:balanced`` (not a registry model)."""
+    return arm.startswith(POLICY_PREFIX)
+
+
 def _model(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, value, "give a model id such as 'openai/gpt-4o'")
-    return value.strip()
+        raise ValidationError(
+            field, value, "give a model id such as 'openai/gpt-4o' or a policy 'router:balanced'"
+        )
+    arm = value.strip()
+    if is_policy_arm(arm) and not arm[len(POLICY_PREFIX) :].strip():
+        raise ValidationError(field, value, "name the policy's strategy, e.g. 'router:balanced'")
+    return arm
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +119,8 @@ class ABTestConfig:
     """One A/B test: variant A is the control, B the challenger.
 
     `traffic_split` is the share of units sent to B (0.1 sends 10% to the new model).
+    An arm is a model id or a routing policy ``router:<strategy>`` (kept as an opaque id: the
+    campaign layer resolves it per unit through the router).
     `min_sample_size` is the number of units with a result each variant needs before a winner
     can be called; `max_duration_days` is when the test should end, winner or not (fractions
     allowed). `target_metric` is "quality", "cost", "latency", "approval" or a numeric

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from aigym._alias import accepts_db
 from aigym.abtest._analysis import ABTestResult, analyze
-from aigym.abtest._config import ABTestConfig, Metric, get_metric
+from aigym.abtest._config import ABTestConfig, Metric, get_metric, is_policy_arm
 from aigym.abtest._data import load_arms
 from aigym.abtest._rules import DEFAULT_ENGINE, SKEW_METRICS, Engine, check_engine
 from aigym.abtest._state import ABTestInfo, event_row, load_tests, unit_hash, variant_for
@@ -135,8 +135,8 @@ class ABTestManager:
         resolved = ABTestConfig(
             test_name=config.test_name,
             task_type=config.task_type,
-            variant_a_model=self.registry.resolve(config.variant_a_model),
-            variant_b_model=self.registry.resolve(config.variant_b_model),
+            variant_a_model=self._arm(config.variant_a_model),
+            variant_b_model=self._arm(config.variant_b_model),
             traffic_split=config.traffic_split,
             min_sample_size=config.min_sample_size,
             max_duration_days=config.max_duration_days,
@@ -154,6 +154,10 @@ class ABTestManager:
             if same is not None:
                 return same
         return info.test_id
+
+    def _arm(self, arm: str) -> str:
+        """A model arm resolved by the registry; a policy arm (``router:...``) kept opaque."""
+        return arm if is_policy_arm(arm) else self.registry.resolve(arm)
 
     def _existing(self, store: ParquetStore, config: ABTestConfig) -> str | None:
         """The id of a test already stored under this name with this config, else None;
@@ -241,6 +245,7 @@ class ABTestManager:
         prompt_id: str | None = None,
         prompt: str | None = None,
         response: str | None = None,
+        model_id: str | None = None,
     ) -> str:
         """Record one result as an execution tagged with the test and variant; returns its id.
 
@@ -249,11 +254,14 @@ class ABTestManager:
         stored as null: an analysis of that metric skips the result, never counts it as 0.
         Pass the `unit_id` given to `assign_variant` when a unit (a user, a session) has
         several results: the analysis then aggregates to units. Feedback recorded later for
-        the returned execution id overrides `approved`.
+        the returned execution id overrides `approved`. `model_id` is the model that served
+        the unit: required when the variant is a routing policy (``router:...``, resolved by
+        the caller), else it must be the variant's model (default).
         """
         info = self._active(store, test_name)
         config = info.config
-        model = config.model_of(variant_name)
+        arm = config.model_of(variant_name)
+        model = self._served(arm, model_id)
         if cost_usd is None:
             if config.metric.column == "cost_usd" and prompt_tokens == completion_tokens == 0:
                 raise ValidationError(
@@ -278,6 +286,22 @@ class ABTestManager:
         )
         execution = Execution.from_metrics(metrics, timestamp=self._clock())
         return store.default_writer("executions").add(execution)
+
+    def _served(self, arm: str, model_id: str | None) -> str:
+        if model_id is None:
+            if is_policy_arm(arm):
+                raise ValidationError(
+                    "model_id", None, f"variant {arm!r} is a routing policy: pass the model "
+                    "that served the unit (aigym.campaign.serve_ab_unit resolves it)",
+                )  # fmt: skip
+            return arm
+        served = self.registry.resolve(model_id)
+        if not is_policy_arm(arm) and served != arm:
+            raise ValidationError(
+                "model_id", model_id, f"this variant's model is {arm!r}: pass that or leave "
+                "model_id out",
+            )  # fmt: skip
+        return served
 
     # ------------------------------------------------------------------ analysis
 

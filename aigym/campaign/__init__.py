@@ -43,6 +43,7 @@ from aigym.campaign._prompts import (
     load_prompts,
 )
 from aigym.campaign._results import CampaignResult, CampaignStatus, latest_per_key, summarize
+from aigym.campaign._routed import ABServing, serve_ab_unit
 from aigym.campaign._routes import LOCAL_CONCURRENCY, ModelRoute, resolve_routes
 from aigym.campaign._runner import arun_campaign, run_campaign
 from aigym.campaign._spec import CampaignSpec, PromptSource, Sampling, load_campaign_spec
@@ -52,6 +53,7 @@ __all__ = [
     "LOCAL_DEMO_MODELS",
     "PROMPTS_DIR",
     "RESERVED_FIELDS",
+    "ABServing",
     "Budget",
     "CachedAnswer",
     "CampaignPlan",
@@ -79,6 +81,7 @@ __all__ = [
     "resolve_routes",
     "run_campaign",
     "run_local_demo",
+    "serve_ab_unit",
     "serve_local_models",
     "state_path",
     "stop_local_server",

@@ -20,6 +20,7 @@ import polars as pl
 from aigym.campaign._budget import ZERO, attempt_bound, input_token_bound, rendered_input
 from aigym.campaign._keys import cache_key, digest, part_digest, request_key
 from aigym.campaign._prompts import PromptItem
+from aigym.campaign._routed import RoutedPick
 from aigym.campaign._routes import ModelRoute
 from aigym.campaign._spec import CampaignSpec
 from aigym.providers import CompletionRequest, Provider
@@ -40,6 +41,7 @@ class Job:
     repeat: int
     request: CompletionRequest
     attempt_bound: Decimal  # worst case of one attempt: reserved before each attempt
+    routing: Mapping[str, Any] | None = None  # a routed call: the decision (stored with the row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ class CampaignPlan:
         s = self.spec
         lines = [
             f"campaign {s.name!r} -> store {s.store} (durability {s.durability})",
-            f"  {self.n_prompts} prompts x {len(self.routes)} models x {s.repeats} repeats = "
+            f"  {self.n_prompts} prompts x {len(s.models)} models x {s.repeats} repeats = "
             f"{self.total_keys} calls: {self.done} already done, {len(self.cached)} from the "
             f"cache, {self.retrying} errors to retry, {self.skipped_errors} errors kept; "
             f"{len(self.jobs)} to send (concurrency {s.concurrency})",
@@ -245,8 +247,16 @@ def build_plan(
     routes: Sequence[ModelRoute],
     providers: Mapping[str, Provider],
     store: ParquetStore,
+    routed: Mapping[str, Sequence[RoutedPick]] | None = None,
+    fixed: int | None = None,
 ) -> CampaignPlan:
-    """Every key of the campaign, checked against the store, with costs."""
+    """Every key of the campaign, checked against the store, with costs.
+
+    Every prompt goes to each of the first `fixed` routes (default: all); `routed` maps a
+    policy id to one pick per prompt among the other routes (see `aigym.campaign._routed`).
+    """
+    routed = routed or {}
+    n_fixed = len(routes) if fixed is None else fixed
     sampling = spec.sampling
     camp = digest(spec.name.encode("utf-8"))
     prompt_parts = [
@@ -280,12 +290,21 @@ def build_plan(
             est = r.spec.calculate_cost(est_in, math.ceil(out_tokens))
             costs.append((one, est))
         per_route.append((params, costs, provider.retry.max_retries + 1))
+    policy_params = {
+        p: part_digest({"policy": p, "candidates": sorted(r.entry for r in routes[n_fixed:])})
+        for p in routed
+    }
     for rep in range(spec.repeats):
         for i, it in enumerate(prompts):
             pdig, tdig = prompt_parts[i]
-            for ri, r in enumerate(routes):
+            targets: list[tuple[int, bytes, Mapping[str, Any] | None]] = [
+                (ri, per_route[ri][0], None) for ri in range(n_fixed)
+            ]
+            targets += [(ps[i].route, policy_params[p], ps[i].routing) for p, ps in routed.items()]
+            for ri, kparams, routing in targets:
+                r = routes[ri]
                 params, costs, _ = per_route[ri]
-                key = request_key(camp, params, pdig, rep)
+                key = request_key(camp, kparams, pdig, rep)
                 if key in succeeded:
                     done += 1
                     continue
@@ -304,6 +323,7 @@ def build_plan(
                         repeat=rep,
                         request=sampling.request(r.provider_model, it.prompt, rep),
                         attempt_bound=one,
+                        routing=routing,
                     )
                 )
     hits = _cache_lookup(store, jobs, routes) if spec.cache else {}
@@ -320,7 +340,7 @@ def build_plan(
         spec=spec,
         routes=tuple(routes),
         n_prompts=len(prompts),
-        total_keys=len(prompts) * len(routes) * spec.repeats,
+        total_keys=len(prompts) * (n_fixed + len(routed)) * spec.repeats,
         done=done,
         skipped_errors=skipped,
         retrying=retrying,

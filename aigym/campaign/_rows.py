@@ -38,6 +38,8 @@ class RowMaker:
         meta["repeat"] = job.repeat
         if job.request.seed is not None:
             meta["seed"] = job.request.seed
+        if job.routing is not None:
+            meta["routing"] = dict(job.routing)
         return meta
 
     def _metrics(self, job: Job, route: ModelRoute, **kw: Any) -> Execution:

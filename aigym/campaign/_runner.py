@@ -35,6 +35,7 @@ from aigym.campaign._plan import CampaignPlan, Job, build_plan
 from aigym.campaign._progress import Progress
 from aigym.campaign._prompts import load_prompts
 from aigym.campaign._results import CampaignResult, CampaignStatus, summarize
+from aigym.campaign._routed import candidate_routes, route_prompts, split_policies
 from aigym.campaign._routes import (
     ModelRoute,
     apply_spec_to_registries,
@@ -54,6 +55,7 @@ from aigym.providers import (
 )
 from aigym.records import Execution, new_id
 from aigym.registry import ModelRegistry, get_model_registry
+from aigym.router import ModelRouter
 from aigym.store import BufferedWriter, ParquetStore
 
 __all__ = ["arun_campaign", "run_campaign"]
@@ -305,6 +307,7 @@ async def arun_campaign(
     provider_registry: ProviderRegistry | None = None,
     model_registry: ModelRegistry | None = None,
     store: ParquetStore | None = None,
+    router: ModelRouter | None = None,
 ) -> CampaignResult:
     """Run (or, with `dry_run`, plan) a campaign in the running event loop.
 
@@ -313,6 +316,8 @@ async def arun_campaign(
     `ProviderRegistry.with_defaults()`, keys from the environment). Local models use a running
     `aigym local-server`, or a server started for the run. `store` overrides `spec.store`.
     `verbose` prints the plan line and the outcome to stderr; `progress` shows a bar.
+    `router` routes the spec's ``router:<strategy>`` entries (default: a `ModelRouter` over
+    the spec's `candidates`, on the store's history); see `aigym.campaign._routed`.
     """
     if not isinstance(spec, CampaignSpec):
         spec = load_campaign_spec(spec)
@@ -321,7 +326,10 @@ async def arun_campaign(
     preg = provider_registry if provider_registry is not None else ProviderRegistry.with_defaults()
     apply_spec_to_registries(spec, models, preg)
     prompts = load_prompts(spec.prompts, limit=spec.limit)
-    routes = resolve_routes(spec.models, models, preg)
+    fixed, policies = split_policies(spec.models)
+    routes, cands = candidate_routes(
+        resolve_routes(fixed, models, preg), resolve_routes(spec.candidates, models, preg)
+    )
     given = dict(providers or {})
     own_store = store is None
     st = (
@@ -333,7 +341,8 @@ async def arun_campaign(
     server: LocalModelServer | None = None
     interrupted = False
     try:
-        plan = build_plan(spec, prompts, routes, provs, st)
+        picks = route_prompts(policies, prompts, routes, cands, st, models, router)
+        plan = build_plan(spec, prompts, routes, provs, st, picks, len(fixed))
         run_id = new_id()
         if dry_run:
             _say(verbose, str(plan))
@@ -433,6 +442,7 @@ def run_campaign(
     provider_registry: ProviderRegistry | None = None,
     model_registry: ModelRegistry | None = None,
     store: ParquetStore | None = None,
+    router: ModelRouter | None = None,
 ) -> CampaignResult:
     """Run (or plan) a campaign; see `arun_campaign`. Works in scripts and inside Jupyter.
 
@@ -450,6 +460,7 @@ def run_campaign(
             provider_registry=provider_registry,
             model_registry=model_registry,
             store=store,
+            router=router,
         )
     )
 

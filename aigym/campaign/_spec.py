@@ -171,6 +171,9 @@ class CampaignSpec:
     (chat-template tokens and default system prompts). `providers` has options per provider,
     or registers an OpenAI-compatible endpoint when it has `base_url`; `prices` sets USD per
     million tokens (`{"input": .., "output": ..}`) for models, registering unknown ones.
+    A `models` entry ``router:<strategy>`` is a routing policy: each prompt goes to the model
+    the router picks among `candidates` (model entries, as in `models`; see
+    `aigym.campaign._routed`).
     """
 
     name: str
@@ -192,6 +195,7 @@ class CampaignSpec:
     template_overhead_tokens: int = 64
     providers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     prices: Mapping[str, Any] = field(default_factory=dict)
+    candidates: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         s = object.__setattr__
@@ -212,6 +216,7 @@ class CampaignSpec:
         if len(set(ids)) != len(ids):
             raise ValidationError("models", self.models, "list each model once")
         s(self, "models", tuple(ids))
+        s(self, "candidates", _candidates(self.candidates, ids))
         if isinstance(self.prompts, (str, os.PathLike)):
             s(self, "prompts", (self.prompts,))
         elif isinstance(self.prompts, Sequence):
@@ -309,6 +314,29 @@ class CampaignSpec:
 
 _FILE_KEYS: Final = frozenset(f.name for f in dataclasses.fields(CampaignSpec))
 _SAMPLING_KEYS: Final = frozenset(f.name for f in dataclasses.fields(Sampling))
+
+
+def _candidates(value: object, models: Sequence[str]) -> tuple[str, ...]:
+    """The routing candidates: needed exactly when `models` has a ``router:`` policy."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Sequence) or not all(isinstance(m, str) and m.strip() for m in value):
+        raise ValidationError("candidates", value, "give a list of model ids the router may pick")
+    out = tuple(dict.fromkeys(m.strip() for m in value))
+    policies = [m for m in models if m.startswith("router:")]
+    if policies and not out:
+        raise ValidationError(
+            "candidates", [], f"{policies[0]} routes among candidates: list the models it may "
+            'pick, e.g. candidates = ["openai/gpt-4o", "anthropic/claude-3-haiku"]',
+        )  # fmt: skip
+    if out and not policies:
+        raise ValidationError(
+            "candidates", list(out), "candidates are for a routing policy: add one such as "
+            '"router:balanced" to models, or list these models in models',
+        )  # fmt: skip
+    if any(m.startswith("router:") for m in out):
+        raise ValidationError("candidates", list(out), "candidates are models, not policies")
+    return out
 
 
 def _under(base: Path, p: str) -> str:

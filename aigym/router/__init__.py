@@ -16,13 +16,16 @@ from aigym.router._config import TRANSIENT_ERRORS, RouterConfig
 from aigym.router._decision import Council, Estimate, Exclusion, ModelEstimate, RoutingDecision
 from aigym.router._history import HistoryStats, RefreshReport
 from aigym.router._router import (
+    POLICY_PREFIX,
     ModelRouter,
     PerPromptRouter,
     PromptPrediction,
     get_model_router,
+    policy_id,
 )
 
 __all__ = [
+    "POLICY_PREFIX",
     "TRANSIENT_ERRORS",
     "Council",
     "Estimate",
@@ -36,4 +39,5 @@ __all__ = [
     "RouterConfig",
     "RoutingDecision",
     "get_model_router",
+    "policy_id",
 ]

@@ -48,7 +48,17 @@ from aigym.router._explore import Thompson
 from aigym.router._history import HistoryStats
 from aigym.store import ParquetStore
 
-__all__ = ["ModelRouter", "PerPromptRouter", "get_model_router"]
+__all__ = [
+    "POLICY_PREFIX",
+    "ModelRouter",
+    "PerPromptRouter",
+    "PromptPrediction",
+    "get_model_router",
+    "policy_id",
+]
+
+#: An A/B arm or campaign model entry starting with this is a routing policy, not a model.
+POLICY_PREFIX: Final = "router:"
 
 _VIEW_RESOLUTION_US: Final = 60_000_000  # estimates are rebuilt when "now" moves this far
 
@@ -493,6 +503,37 @@ class ModelRouter:
         if len(picked) < num_models:
             why += f"; only {len(picked)} models qualify (asked for {num_models})"
         return Council(str(TaskType(task_type)), members, diversity, why + ".")
+
+    @accepts_db
+    def resolve_arm(
+        self,
+        arm: str,
+        task_type: str,
+        store: ParquetStore | None = None,
+        prompt: str | None = None,
+        *,
+        now: dt.datetime | None = None,
+    ) -> tuple[str, RoutingDecision | None]:
+        """The model an A/B arm or campaign entry stands for: ``(model_id, decision)``.
+
+        An arm is a fixed model id (or alias), or a routing policy ``router:<strategy>``
+        (e.g. ``router:balanced``) that this router resolves per request; the A/B layer
+        stores the arm as an opaque id and never imports the router. The decision is None
+        for a fixed model.
+        """
+        if not isinstance(arm, str) or not arm.strip():
+            raise ValidationError("arm", arm, "give a model id or a policy 'router:<strategy>'")
+        if arm.startswith(POLICY_PREFIX):
+            d = self.route(
+                task_type, arm[len(POLICY_PREFIX) :], store=store, prompt=prompt, now=now
+            )
+            return d.id, d
+        return self.registry.resolve(arm), None
+
+
+def policy_id(strategy: str) -> str:
+    """The opaque arm id of a routing policy: ``policy_id("balanced") == "router:balanced"``."""
+    return POLICY_PREFIX + parse_strategy(strategy)
 
 
 def _utc_us(now: dt.datetime) -> int:

@@ -10,6 +10,7 @@ import aigym.campaign as campaign
 
 PKG = pathlib.Path(campaign.__file__).parent
 CLI = PKG.parent / "cli"
+# the house's layers below campaign that it uses: routed campaigns and A/B arms need the router
 ALLOWED = (
     "aigym._html",
     "aigym.errors",
@@ -18,6 +19,8 @@ ALLOWED = (
     "aigym.registry",
     "aigym.store",
     "aigym.outcomes",
+    "aigym.router",
+    "aigym.abtest",
 )
 
 

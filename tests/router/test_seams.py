@@ -104,3 +104,17 @@ def test_a_fitted_knn_router_routes_each_prompt_as_it_predicts(registry: ModelRe
     d = router.route(TASK, "best_quality", prompt=prompts[0])
     assert d.quality.mean == pytest.approx(100.0 * knn.predict(prompts[:1]).quality[0, 1])
     assert "KnnRouter" in d.reasoning
+
+
+def test_an_arm_is_a_model_or_a_routing_policy(router: ModelRouter, store: ParquetStore) -> None:
+    from aigym.router import policy_id
+
+    write(store, history(GAMMA, 3000, 99.0, end=NOW))
+    assert policy_id("best-quality") == "router:best_quality"
+    mid, d = router.resolve_arm("router:best_quality", TASK, store=store, now=NOW)
+    assert mid == GAMMA and d is not None and d.strategy == "best_quality"
+    assert router.resolve_arm("beta", TASK) == (BETA, None)  # a fixed model, by alias
+    with pytest.raises(ValidationError):
+        router.resolve_arm("router:cheapest-ish", TASK)
+    with pytest.raises(ValidationError):
+        policy_id("nope")
