@@ -303,7 +303,8 @@ class CampaignSpec:
                 kw["prompts"] = [_under(base, p) if isinstance(p, str) else p for p in prompts]
             if isinstance(kw.get("store"), str):
                 kw["store"] = _under(base, kw["store"])
-            replay = (kw.get("providers") or {}).get("replay")
+            providers = kw.get("providers")
+            replay = providers.get("replay") if isinstance(providers, dict) else None
             if isinstance(replay, dict) and isinstance(replay.get("table"), str):
                 replay["table"] = _under(base, replay["table"])  # the replayed outcome table
         for req in ("name", "prompts", "models"):
