@@ -15,7 +15,7 @@ __all__ = ["progress_bar", "watching"]
 def watching() -> bool:
     """True in a Jupyter kernel or when stderr is a terminal."""
     ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    shell = ipython.get_ipython() if ipython is not None else None
     if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
         return True  # a live kernel, not a process that merely imported ipykernel
     isatty = getattr(sys.stderr, "isatty", None)
