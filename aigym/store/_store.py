@@ -58,6 +58,15 @@ def _table(name: str) -> TableSchema:
         raise ValidationError("table", name, f"use one of {sorted(TABLES)}") from None
 
 
+def _durability(value: Durability | str) -> Durability:
+    try:
+        return Durability(value)
+    except ValueError:
+        raise ValidationError(
+            "durability", value, f"use one of {[d.value for d in Durability]}"
+        ) from None
+
+
 def _partition(day: int) -> str:
     return f"date={(dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()}"
 
@@ -102,7 +111,7 @@ class ParquetStore:
         model_check: ModelCheck | None = None,
         storage_options: dict[str, Any] | None = None,
     ) -> None:
-        self.durability = Durability(durability)
+        self.durability = _durability(durability)
         self._backend: Backend = open_backend(root, storage_options)
         self._model_check = model_check
         self._models_ok: set[str] = set()
@@ -152,7 +161,7 @@ class ParquetStore:
         `fsync` level the rows are acknowledged (they survive power loss) when this returns.
         """
         spec = _table(table)
-        level = self.durability if durability is None else Durability(durability)
+        level = self.durability if durability is None else _durability(durability)
         if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
             if not data:
                 return 0
@@ -211,7 +220,7 @@ class ParquetStore:
         w = BufferedWriter(
             self,
             _table(table),
-            durability=self.durability if durability is None else Durability(durability),
+            durability=self.durability if durability is None else _durability(durability),
             max_rows=max_rows,
             max_seconds=max_seconds,
         )
@@ -517,6 +526,8 @@ class ParquetStore:
 
         `progress` shows a `tqdm.auto` bar over partitions (None: in Jupyter or a terminal).
         """
+        if type(min_files) is not int or min_files < 1:
+            raise ValidationError("min_files", min_files, "give a whole number >= 1 (default 2)")
         names = None if table is None else [_table(table).name]
         return compact(self, names, min_files=min_files, progress=progress)
 

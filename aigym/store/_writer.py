@@ -73,7 +73,13 @@ class BufferedWriter:
         max_rows: int = 10_000,
         max_seconds: float = 1.0,
     ) -> None:
-        if max_rows < 1 or max_seconds <= 0:
+        if (
+            type(max_rows) is not int
+            or isinstance(max_seconds, bool)
+            or not isinstance(max_seconds, (int, float))
+            or max_rows < 1
+            or not max_seconds > 0  # NaN too
+        ):
             raise ValidationError(
                 "max_rows/max_seconds",
                 (max_rows, max_seconds),

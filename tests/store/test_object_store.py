@@ -11,6 +11,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow.fs as pafs
@@ -37,16 +38,20 @@ def s3_endpoint() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def s3_store(s3_endpoint: str) -> Iterator[ParquetStore]:
-    opts = {
-        "endpoint_override": s3_endpoint,
+def _opts(endpoint: str) -> dict[str, Any]:
+    return {
+        "endpoint_override": endpoint,
         "scheme": "http",
         "access_key": "testing",
         "secret_key": "testing",
         "region": "us-east-1",
         "allow_bucket_creation": True,
     }
+
+
+@pytest.fixture
+def s3_store(s3_endpoint: str) -> Iterator[ParquetStore]:
+    opts = _opts(s3_endpoint)
     bucket = f"aigym-{uuid.uuid4().hex[:8]}"
     pafs.S3FileSystem(**opts).create_dir(bucket)
     store = ParquetStore(f"s3://{bucket}/runs", storage_options=opts)
@@ -93,3 +98,30 @@ def test_golden_v2_file_on_s3_reads_as_categorical(s3_store: ParquetStore) -> No
     assert df.schema["model_id"] == pl.Categorical
     old = df.filter(pl.col("date") == pl.date(2026, 1, 16))
     assert sorted(old["provider"].to_list()) == ["openai", "openai", "xai", "xai"]
+
+
+def test_a_torn_listing_during_an_s3_compaction_is_taken_again(
+    s3_store: ParquetStore, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An S3 LIST is no snapshot either: one that overlaps a compaction can miss the merged
+    # object (PUT after the LIST passed its key) and the deleted sources. The generation
+    # object changes before the deletes, so the reader lists again.
+    for b in range(3):
+        s3_store.append("executions", [make_execution(b * 10 + i) for i in range(5)])
+    backend = s3_store.backend
+    real = backend.files
+    torn = {"done": False}
+
+    def files(table: str, partition: str) -> list[Any]:
+        entries = real(table, partition)
+        if not torn["done"]:
+            torn["done"] = True
+            before = {e.name for e in entries}
+            ParquetStore(f"s3://{s3_store.root}", storage_options=_opts(s3_endpoint)).compact()
+            after = {e.name for e in real(table, partition)}
+            return [e for e in entries if e.name in before & after]  # sources gone, c- missed
+        return entries
+
+    monkeypatch.setattr(backend, "files", files)
+    assert s3_store.scan("executions").select(pl.len()).collect().item() == 15
+    assert torn["done"]

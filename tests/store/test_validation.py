@@ -333,3 +333,30 @@ def test_a_store_folder_replaced_by_a_file_fails_cleanly_at_write(tmp_path: Path
     with pytest.raises(StoreError, match="cannot create"):
         store.append("executions", [make_execution(1)])
     assert root.read_text() == "someone put a file here"
+
+
+def test_bad_store_options_are_validation_errors(store: ParquetStore, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="durability"):
+        ParquetStore(tmp_path / "x", durability="bogus")
+    assert not (tmp_path / "x").exists()
+    rows = [make_execution(1)]
+    with pytest.raises(ValidationError, match="durability"):
+        store.append("executions", rows, durability="sometimes")
+    with pytest.raises(ValidationError, match="durability"):
+        store.writer(durability=3)  # type: ignore[arg-type]
+    bad_options: list[dict[str, Any]] = [
+        {"max_rows": "5"},
+        {"max_rows": 0},
+        {"max_rows": 2.5},
+        {"max_rows": True},
+        {"max_seconds": 0},
+        {"max_seconds": float("nan")},
+        {"max_seconds": "1"},
+    ]
+    for bad in bad_options:
+        with pytest.raises(ValidationError, match="max_rows"):
+            store.writer(**bad)  # type: ignore[arg-type]
+    for bad_min in (0, -1, "2", 2.0, True):
+        with pytest.raises(ValidationError, match="min_files"):
+            store.compact(min_files=bad_min)  # type: ignore[arg-type]
+    _nothing_written(store)
