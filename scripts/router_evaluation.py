@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print_llmrouter(ev)
     if args.figure:
-        fig = ev.figure(title="LLMRouter, 10-fold CV: cost vs quality per router")
+        fig = ev.figure(title=f"LLMRouter, {ev.scheme}: cost vs quality per router")
         args.figure.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.figure, dpi=120)
         print(f"\nfigure written to {args.figure}")
