@@ -31,7 +31,7 @@ from aigym.store import ParquetStore
 
 __all__ = ["main", "replay_routellm"]
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "routellm_2model_outcomes.parquet"
+DATA = Path(__file__).resolve().parent / "outcomes" / "data" / "routellm_2model_outcomes.parquet"
 START = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 

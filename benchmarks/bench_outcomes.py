@@ -26,21 +26,10 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from aigym.outcomes import KnnRouter, RidgeKnnRouter, _text
+from aigym.outcomes import KnnRouter, RidgeKnnRouter, _text, load_llmrouter
 from aigym.outcomes._wide import widen
 
 TARGET_ONE = 1.5
-
-
-def _load() -> Any:
-    try:
-        from aigym.outcomes import load_llmrouter  # type: ignore[attr-defined]
-
-        return load_llmrouter()
-    except ImportError:  # before the data layer lands: the raw shared table
-        from aigym.outcomes._devtable import dev_llmrouter
-
-        return dev_llmrouter()
 
 
 def _best(fn: Callable[[], object], repeats: int) -> float:
@@ -59,7 +48,7 @@ def _clear_caches() -> None:
 
 
 def main(quick: bool = False) -> int:
-    wide = widen(_load())
+    wide = widen(load_llmrouter())
     assert wide.splits is not None
     train = wide.take(np.flatnonzero(wide.splits == "train"))
     test_prompts = [p for p, s in zip(wide.prompts, wide.splits, strict=True) if s == "test"]

@@ -79,6 +79,7 @@ class RowMaker:
             http_status=c.http_status if 100 <= c.http_status <= 599 else None,
             attempts=c.attempts,
             response=c.text,
+            quality_score=c.quality_score,
             metadata=meta,
         )
 

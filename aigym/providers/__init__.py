@@ -44,7 +44,12 @@ from aigym.providers._local import (
     render_few_shot,
 )
 from aigym.providers._openai import OpenAICompatibleProvider
-from aigym.providers._registry import ProviderFactory, ProviderRegistry, split_model_id
+from aigym.providers._registry import (
+    ProviderFactory,
+    ProviderRegistry,
+    register_default_provider,
+    split_model_id,
+)
 from aigym.providers._retry import RetryPolicy, parse_retry_after
 from aigym.providers._secrets import EnvKey, scrub
 from aigym.providers._types import Completion, CompletionRequest, Message
@@ -81,6 +86,7 @@ __all__ = [
     "local_models_available",
     "missing_local_packages",
     "parse_retry_after",
+    "register_default_provider",
     "render_few_shot",
     "scrub",
     "split_model_id",

@@ -21,10 +21,27 @@ from aigym.providers._base import Provider
 from aigym.providers._local import LocalProvider
 from aigym.providers._openai import OpenAICompatibleProvider
 
-__all__ = ["ProviderFactory", "ProviderRegistry", "split_model_id"]
+__all__ = ["ProviderFactory", "ProviderRegistry", "register_default_provider", "split_model_id"]
 
 ProviderFactory = Callable[..., Provider]
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]*")
+#: Providers that higher layers add to every `with_defaults()` registry (e.g. `replay`, from
+#: `aigym.outcomes`), so this package never imports them.
+_EXTRA_DEFAULTS: dict[str, ProviderFactory] = {}
+
+
+def register_default_provider(name: str, factory: ProviderFactory) -> None:
+    """Add `factory` to every registry made by `ProviderRegistry.with_defaults()` from now on.
+
+    The seam for providers defined above this layer; registering a name twice replaces it.
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValidationError(
+            "provider name", name, "use lowercase letters, digits, '-', '_' or '.'"
+        )
+    if not callable(factory):
+        raise ValidationError("factory", factory, "give a callable that returns a Provider")
+    _EXTRA_DEFAULTS[name] = factory
 
 
 def split_model_id(model_id: str) -> tuple[str, str]:
@@ -48,7 +65,8 @@ class ProviderRegistry:
 
     @classmethod
     def with_defaults(cls) -> ProviderRegistry:
-        """openai, openrouter, anthropic, local (needs `base_urls=`), ollama, vllm."""
+        """openai, openrouter, anthropic, local (needs `base_urls=`), ollama, vllm, plus any
+        added with `register_default_provider` (`replay` once `aigym.outcomes` is imported)."""
         reg = cls()
         reg.register(
             "openai",
@@ -67,6 +85,8 @@ class ProviderRegistry:
         reg.register("local", functools.partial(LocalProvider, name="local"))
         reg.register_endpoint("ollama", "http://127.0.0.1:11434/v1")
         reg.register_endpoint("vllm", "http://127.0.0.1:8000/v1")
+        for name, factory in _EXTRA_DEFAULTS.items():
+            reg.register(name, factory, replace=True)
         return reg
 
     def register(self, name: str, factory: ProviderFactory, *, replace: bool = False) -> None:

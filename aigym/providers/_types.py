@@ -187,6 +187,8 @@ class Completion:
     processed (timeouts after send, 5xx, malformed 200s) whose usage was never seen: they may
     be billed although no token count covers them. `cost_usd` is set only when the provider
     reports it (OpenRouter `usage.cost`); pricing tables are the registry's business.
+    `quality_score` (0-100) is set only by a provider that knows the answer's quality, such as
+    a replay of recorded outcomes; campaigns record it as the execution's quality.
     """
 
     text: str
@@ -205,6 +207,7 @@ class Completion:
     response_id: str | None = None
     usage: Mapping[str, Any] = field(default_factory=dict)
     timings: Mapping[str, Any] | None = None
+    quality_score: float | None = None
 
     @property
     def total_tokens(self) -> int:
