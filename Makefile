@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_campaign.py
+	$(BIN)/python benchmarks/bench_outcomes.py
 
 # Does a cheap quality score predict reference correctness? (real local-model outputs, ~2 min)
 calibration: install
