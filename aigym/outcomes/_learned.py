@@ -109,14 +109,14 @@ class RidgeKnnRouter:
             ridge += np.asarray(self.char_vectorizer_.transform(prompts) @ self.coef_[n_word:])
         quality = ridge
         if self.knn_weight:
+            chunks = (
+                [word]
+                if word.shape[0] <= _CHUNK
+                else [word[s : s + _CHUNK] for s in range(0, word.shape[0], _CHUNK)]
+            )
             parts = [
-                knn_quality(
-                    (word[s : s + _CHUNK] @ self.train_t_).toarray(),
-                    self.scores_,
-                    self.k,
-                    self.weight_power,
-                )
-                for s in range(0, word.shape[0], _CHUNK)
+                knn_quality((c @ self.train_t_).toarray(), self.scores_, self.k, self.weight_power)
+                for c in chunks
             ]
             knn = np.vstack(parts) if parts else np.zeros_like(ridge)
             quality = (1.0 - self.knn_weight) * ridge + self.knn_weight * knn
