@@ -1,10 +1,12 @@
 """`make demo`: a bake-off on real outcomes, end to end through the store.
 
 1. Replays RouteLLM's published outcomes (GPT-4 Turbo vs Mixtral 8x7B on MMLU, GSM8K and
-   MT-Bench; see data/README.md) into a fresh Parquet store, prices every call from the
-   registry, and answers "which model, for which task, at what cost?" with paired tests on
-   the same prompts.
-2. Runs a live campaign against the two local llama.cpp models (real HTTP, real tokens and
+   MT-Bench; `aigym.outcomes.load_routellm`, see aigym/outcomes/data/README.md) into a fresh
+   Parquet store, priced from the registry, and answers "which model, for which task, at
+   what cost?" with paired tests on the same prompts.
+2. Runs a campaign on `replay/<model>` endpoints over GSM8K test items: the recorded
+   outcomes served as if live, through the campaign engine, back out as an outcome table.
+3. Runs a live campaign against the two local llama.cpp models (real HTTP, real tokens and
    latencies) and scores the answers against the prompt sets' references.
 
 Run it with `python -m aigym.demo [--store DIR] [--no-live]`.
@@ -19,66 +21,60 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from aigym._api import open_store
+from aigym.campaign import CampaignResult, CampaignSpec, Sampling, run_campaign
+from aigym.outcomes import (
+    OutcomeTable,
+    ReplayProvider,
+    campaign_prompts,
+    load_routellm,
+    outcomes_from_store,
+)
 from aigym.records import new_id
-from aigym.registry import get_model_registry
 from aigym.stats import PairedStats, SampleStats, format_p_value, mean_interval, paired_t
 from aigym.store import ParquetStore
 
-__all__ = ["main", "replay_routellm"]
+__all__ = ["main", "replay_routellm", "run_replay_campaign"]
 
-DATA = Path(__file__).resolve().parent / "outcomes" / "data" / "routellm_2model_outcomes.parquet"
 START = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 
-def replay_routellm(store: ParquetStore, path: Path = DATA) -> int:
-    """Append the uncontaminated RouteLLM outcomes as executions; returns rows written."""
-    registry = get_model_registry()
-    df = pl.read_parquet(path).filter(~pl.col("contaminated"))
-    models = {m: registry.get(m) for m in df["model"].unique().to_list()}
-    df = df.with_columns(
-        model_id=pl.col("model").replace_strict({k: v.id for k, v in models.items()}),
-        prompt_tokens=(pl.col("prompt").str.len_chars() / 4).ceil().cast(pl.Int64),
-        completion_tokens=(pl.col("response_chars").fill_null(4) / 4).ceil().cast(pl.Int64),
-        quality_score=pl.when(pl.col("benchmark") == "mt_bench")
-        .then((pl.col("score") - 1) / 9 * 100)
-        .otherwise(pl.col("score") * 100),
-    )
-    cost = np.zeros(df.height)
-    for model_id, spec in {v.id: v for v in models.values()}.items():
-        mask = (df["model_id"] == model_id).to_numpy()
-        pin = float(spec.input_price_per_mtok) / 1e6
-        pout = float(spec.output_price_per_mtok) / 1e6
-        cost[mask] = df["prompt_tokens"].to_numpy()[mask] * pin
-        cost[mask] += df["completion_tokens"].to_numpy()[mask] * pout
+def replay_routellm(store: ParquetStore, table: OutcomeTable | None = None) -> int:
+    """Append RouteLLM's uncontaminated outcomes (`load_routellm()`) as executions.
+
+    Tokens and costs are the table's estimates (characters / 4, registry prices; marked in
+    each row's metadata); quality is 100 x the table's 0-1 score. Returns rows written.
+    """
+    t = table if table is not None else load_routellm()
+    df = t.frame
     # Spread the calls over a fixed week so windows and daily trends have something to show.
     ts = [START + dt.timedelta(seconds=20 * i) for i in range(df.height)]
-    table = pa.table(
+    meta = '{"tokens":"estimated","cost":"estimated","source":"RouteLLM"}'
+    arrow = pa.table(
         {
-            "execution_id": [new_id(t) for t in ts],
+            "execution_id": [new_id(x) for x in ts],
             "timestamp": pa.array(ts, pa.timestamp("us", tz="UTC")),
-            "model_id": df["model_id"].to_arrow(),
-            "task_type": df["benchmark"].to_arrow(),
-            "prompt_tokens": df["prompt_tokens"].to_arrow(),
-            "completion_tokens": df["completion_tokens"].to_arrow(),
-            "cost_usd": pa.array(cost),
-            "quality_score": df["quality_score"].to_arrow(),
+            "model_id": df["model"].to_arrow(),
+            "task_type": df["task_type"].to_arrow(),
+            "prompt_tokens": df["input_tokens"].to_arrow(),
+            "completion_tokens": df["output_tokens"].to_arrow(),
+            "cost_usd": df["cost_usd"].to_arrow(),
+            "quality_score": (df["score"] * 100.0).to_arrow(),
             "status": pa.array(["success"] * df.height),
             "prompt": df["prompt"].to_arrow(),
             "prompt_id": df["item_id"].to_arrow(),
             "campaign": pa.array(["routellm-replay"] * df.height),
-            "provider": df["model_id"].str.split("/").list.first().to_arrow(),
-            "metadata": pa.array(['{"tokens":"estimated","source":"RouteLLM"}'] * df.height),
+            "provider": df["model"].str.split("/").list.first().to_arrow(),
+            "metadata": pa.array([meta] * df.height),
         }
     )
     with store.writer() as w:
-        for batch in table.to_batches(max_chunksize=10_000):
+        for batch in arrow.to_batches(max_chunksize=10_000):
             w.add_table(pa.Table.from_batches([batch]))
-    return int(table.num_rows)
+    return int(arrow.num_rows)
 
 
 def summary(store: ParquetStore) -> pl.DataFrame:
@@ -168,12 +164,71 @@ def main(argv: list[str] | None = None) -> None:
         s = dict(spend.collect().iter_rows())
         ratio = s[b] / s[a] if s.get(a) else math.nan
         print(f"\n{b} cost {ratio:.1f}x as much as {a} for the same prompts.")
+        run_replay_campaign(store, load_routellm("gsm8k").split("test"), n_items=100)
         if not args.no_live:
             live(store)
         print(
             "\nRead the store yourself: polars.scan_parquet / DuckDB read_parquet("
             f"'{root}/executions/*/*.parquet', hive_partitioning = true)"
         )
+
+
+def run_replay_campaign(
+    store: ParquetStore,
+    table: OutcomeTable,
+    *,
+    n_items: int | None = None,
+    name: str = "demo-replay",
+) -> CampaignResult:
+    """Run `table`'s first `n_items` prompts on `replay/<model>` for each of its models.
+
+    Prints the campaign's per-model summary next to the table's own, and the outcome table
+    rebuilt from the store (`outcomes_from_store`), which holds the same scores and costs.
+    """
+    if n_items is not None:
+        table = table.select_items(table.item_ids()[:n_items])
+    prompts = campaign_prompts(table)
+    spec = CampaignSpec(
+        name=name,
+        prompts=prompts,
+        models=[f"replay/{m}" for m in table.models],
+        sampling=Sampling(max_tokens=1024),
+        store=store.root,
+    )
+    print(
+        f"\nA replay campaign: {len(prompts)} recorded prompts x {len(table.models)} models on "
+        "replay/<model> endpoints (no network; quality = 100 x the recorded score)"
+    )
+    result = run_campaign(
+        spec,
+        progress=False,
+        verbose=False,
+        store=store,
+        providers={"replay": ReplayProvider(table)},
+    )
+    store.flush()
+    back = outcomes_from_store(store, campaign=name)
+    mine = table.select_items([p["prompt_id"] for p in prompts]).per_model()
+    with pl.Config(tbl_cols=20, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
+        print(
+            result.summary.select("model_id", "n", "errors", "cost_usd")
+            .join(
+                back.per_model().select(
+                    pl.col("model").alias("model_id"),
+                    (pl.col("mean_score") * 100).round(2).alias("quality_from_store"),
+                ),
+                on="model_id",
+            )
+            .join(
+                mine.select(
+                    pl.col("model").alias("model_id"),
+                    (pl.col("mean_score") * 100).round(2).alias("quality_in_table"),
+                    pl.col("total_cost_usd").alias("cost_in_table"),
+                ),
+                on="model_id",
+            )
+        )
+    return result
 
 
 def live(store: ParquetStore) -> None:

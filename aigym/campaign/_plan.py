@@ -54,6 +54,7 @@ class CachedAnswer:
     uncached_cost_usd: float
     http_status: int | None
     finish_reason: str | None
+    quality_score: float | None = None  # record-time quality (a replay's score), kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +213,7 @@ def _cache_lookup(
             "latency_ms",
             pl.coalesce("uncached_cost_usd", "cost_usd").alias("uncached"),
             "http_status",
+            "quality_score",
             "cache_hit",
             pl.col("metadata").str.json_path_match("$.cache_key").alias("ck"),
             pl.col("metadata").str.json_path_match("$.finish_reason").alias("finish"),
@@ -232,6 +234,7 @@ def _cache_lookup(
             uncached_cost_usd=float(row["uncached"] or 0.0),
             http_status=row["http_status"],
             finish_reason=row["finish"],
+            quality_score=row["quality_score"],
         )
     return out
 

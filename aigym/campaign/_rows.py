@@ -136,6 +136,7 @@ class RowMaker:
             http_status=answer.http_status,
             attempts=0,
             response=answer.response,
+            quality_score=answer.quality_score,
             cache_hit=True,
             metadata=meta,
         )

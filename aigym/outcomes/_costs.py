@@ -85,10 +85,9 @@ def estimate_costs(
         est_out = pl.coalesce(_tokens(pl.col("response").str.len_chars(), chars_per_token), est_out)
     has_in = pl.col("input_tokens") if "input_tokens" in cols else pl.lit(None, pl.Int64)
     has_out = pl.col("output_tokens") if "output_tokens" in cols else pl.lit(None, pl.Int64)
-    cost = pl.col("cost_usd") if "cost_usd" in cols else pl.lit(None, pl.Float64)
-    need = f.select(cost.is_null().alias("_need")).to_series().extend_constant(False, 0)
-    if need.len() == 1 and f.height != 1:  # a literal: every row or none
-        need = pl.repeat(need[0], f.height, eager=True).alias("_need")
+    if "cost_usd" not in cols:
+        f = f.with_columns(cost_usd=pl.lit(None, pl.Float64))
+    need = f["cost_usd"].is_null().alias("_need")
     if not need.any():
         return table
     price = prices_for(f.filter(need)["model"].unique().sort().to_list(), prices, registry)
@@ -106,7 +105,7 @@ def estimate_costs(
     f = f.with_columns(
         cost_usd=pl.when(pl.col("_need"))
         .then((pl.col("input_tokens") * p_in + pl.col("output_tokens") * p_out) / 1e6)
-        .otherwise(cost),
+        .otherwise(pl.col("cost_usd")),
         cost_estimated=pl.col("cost_estimated") | pl.col("_need"),
     ).drop("_need")
     return table.with_frame(f)

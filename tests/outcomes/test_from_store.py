@@ -123,3 +123,17 @@ def test_empty_or_unusable_selections_say_why(replay_store: ParquetStore) -> Non
     replay_store.append("executions", [_exec("Q", "openai/gpt-4o", None, 0.0)])
     with pytest.raises(ValidationError, match="rescore"):
         outcomes_from_store(replay_store, "c")
+
+
+def test_cache_hits_keep_the_replayed_quality(
+    llmrouter_small: OutcomeTable, replay_store: ParquetStore
+) -> None:
+    table = llmrouter_small.select_models(llmrouter_small.models[:2])
+    run_replay(table, replay_store, name="first")
+    second = run_replay(table, replay_store, name="second")  # same requests: the response cache
+    assert second.cache_hits == len(table) and second.calls_made == 0
+    back = outcomes_from_store(replay_store, campaign="second")
+    order = [back.item_ids().index(i) for i in table.item_ids()]
+    np.testing.assert_allclose(back.score_matrix()[order], table.score_matrix(), rtol=1e-12)
+    # the cost a model would have charged, not the cache's 0
+    np.testing.assert_allclose(back.cost_matrix()[order], table.cost_matrix(), rtol=1e-12)

@@ -104,7 +104,7 @@ def test_providers_package_does_not_import_outcomes() -> None:
     import subprocess
     import sys
 
-    code = "import sys, aigym.providers, aigym.campaign; print('aigym.outcomes' in sys.modules)"
+    code = "import sys, aigym.providers; print('aigym.outcomes' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -168,3 +168,36 @@ def test_rerun_resumes_and_unknown_prompts_become_error_rows(
     assert "bad_request" in next(iter(res.error_types))
     assert not math.isnan(res.spent_usd)  # nothing charged for a refused replay
     assert float(res.spent_usd) == 0.0
+
+
+def test_demo_replays_through_the_store(replay_store: ParquetStore) -> None:
+    from aigym.demo import replay_routellm, run_replay_campaign
+
+    t = load_routellm("gsm8k").split("test")
+    t = t.select_items(t.item_ids()[:12])
+    assert replay_routellm(replay_store, t) == len(t)
+    rows = replay_store.scan_executions(campaign="routellm-replay").collect()
+    assert rows["cost_usd"].sum() == pytest.approx(float(np.sum(t.cost_matrix())))
+    assert rows["quality_score"].mean() == pytest.approx(100 * float(np.mean(t.score_matrix())))
+    res = run_replay_campaign(replay_store, t, n_items=5, name="demo-replay")
+    assert (res.successes, res.errors) == (10, 0)
+    assert float(res.spent_usd) == pytest.approx(float(np.sum(t.cost_matrix()[:5])))
+
+
+def test_plain_prompt_requests_and_the_registration_seam() -> None:
+    from aigym.errors import ValidationError
+    from aigym.providers import register_default_provider
+
+    p = ReplayProvider(_table())
+    c = p.complete(CompletionRequest.from_prompt("openai/gpt-4o-mini", "2+2?", max_tokens=4))
+    assert c.text == "4"
+    with pytest.raises(ValidationError, match="lowercase"):
+        register_default_provider("Bad Name", ReplayProvider)
+    with pytest.raises(ValidationError, match="callable"):
+        register_default_provider("replay2", "not a factory")  # type: ignore[arg-type]
+    # a provider created before serve_replay keeps the tables it was made with
+    early = ProviderRegistry.with_defaults().create("replay")
+    serve_replay(_table())
+    assert early.models == ()  # type: ignore[attr-defined]
+    with pytest.raises(BadRequestError, match="<none served>"):
+        early.complete(_ask("openai/gpt-4o"))
