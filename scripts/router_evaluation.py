@@ -7,8 +7,8 @@ Run: PYTHONPATH=. .venv/bin/python scripts/router_evaluation.py [--quick] [--fig
   learned `RidgeKnnRouter` against the reference kNN and the baselines, each difference with a
   paired 95% bootstrap interval over items (2,000 resamples).
 * RouteLLM MMLU and GSM8K (GPT-4 vs Mixtral, contaminated rows dropped): APGR, CPT(50%),
-  CPT(80%) on the fixed 70/30 split by a hash of the item id, next to random's and the
-  oracle's. These metrics sweep the routing threshold, so no knob is tuned there.
+  CPT(80%) on the fixed 70/30 split by a hash of the item id (`hash_split`), next to random's
+  and the oracle's. These metrics sweep the routing threshold, so no knob is tuned there.
 
 Takes about 6 minutes on two busy cores (``--quick``: 3 folds, 300 resamples).
 """
@@ -22,29 +22,31 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aigym.outcomes import KnnRouter, RidgeKnnRouter, RouterEvaluation, evaluate_router
+import polars as pl
+
+from aigym.outcomes import (
+    KnnRouter,
+    RidgeKnnRouter,
+    RouterEvaluation,
+    evaluate_router,
+    load_llmrouter,
+    load_routellm,
+)
 
 ROUTER = "RidgeKnnRouter"
 REF = "reference_knn"
 
 
 def _tables() -> dict[str, Any]:
-    try:
-        from aigym.outcomes import load_llmrouter, load_routellm  # type: ignore[attr-defined]
-
-        return {
-            "llmrouter": load_llmrouter(),
-            "mmlu": load_routellm(benchmark="mmlu"),
-            "gsm8k": load_routellm(benchmark="gsm8k"),
-        }
-    except ImportError:  # before the data layer lands
-        from aigym.outcomes._devtable import dev_llmrouter, dev_routellm
-
-        return {
-            "llmrouter": dev_llmrouter(),
-            "mmlu": dev_routellm("mmlu"),
-            "gsm8k": dev_routellm("gsm8k"),
-        }
+    """The shipped tables; LLMRouter's cluster id serves as its task for the per-task oracle."""
+    llm = load_llmrouter().frame.with_columns(
+        pl.col("cluster_id").cast(pl.String).alias("task_type")
+    )
+    return {
+        "llmrouter": llm,
+        "mmlu": load_routellm(benchmark="mmlu"),
+        "gsm8k": load_routellm(benchmark="gsm8k"),
+    }
 
 
 def _ci(lo: float | None, hi: float | None, pct: bool = False) -> str:
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print_llmrouter(ev)
     if args.figure:
-        fig = ev.figure(title="LLMRouter, 10-fold CV: cost vs quality per router")
+        fig = ev.figure(title=f"LLMRouter, {ev.scheme}: cost vs quality per router")
         args.figure.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.figure, dpi=120)
         print(f"\nfigure written to {args.figure}")

@@ -15,6 +15,9 @@ flagged `cost_estimated`. `replay/<model>` (registered on import) serves a table
 a live endpoint, so campaigns, reports and routers run on real outcomes without network:
 `run_campaign(CampaignSpec(prompts=campaign_prompts(t), models=["replay/<model id>"], ...))`
 after `serve_replay(t)`.
+
+Per-prompt routers (`KnnRouter`, the reference; `RidgeKnnRouter`, learned) fit on a table and
+`evaluate_router` scores them offline against the baselines, with paired bootstrap intervals.
 """
 
 from aigym.outcomes._costs import (

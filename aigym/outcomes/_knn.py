@@ -117,8 +117,10 @@ class KnnRouter:
 
     def _quality(self, features: sp.csr_matrix) -> FloatArray:
         parts = []
-        for start in range(0, features.shape[0], _CHUNK):
-            sim = (features[start : start + _CHUNK] @ self.train_t_).toarray()
+        n = features.shape[0]
+        for start in range(0, n, _CHUNK):
+            block = features if n <= _CHUNK else features[start : start + _CHUNK]
+            sim = (block @ self.train_t_).toarray()
             parts.append(knn_quality(sim, self.scores_, self.k, self.weight_power))
         if not parts:
             return np.zeros((0, len(self.models_)))

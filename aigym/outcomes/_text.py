@@ -8,8 +8,9 @@ reference kNN and a learned router on one fold share one vectorizer.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from collections.abc import Sequence
+import re
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,33 @@ def _digest(prompts: Sequence[str]) -> str:
         h.update(p.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
+
+
+_WHITE = re.compile(r"\s\s+")
+
+
+def _fast_analyzer(params: dict[str, Any]) -> Callable[[str], list[str]] | None:
+    """sklearn's ``char_wb`` analyzer as list comprehensions (3x faster, same n-grams), or None
+    for settings it does not cover (then sklearn's own analyzer is used)."""
+    if params.get("analyzer") != "char_wb" or params.get("lowercase", True) is not True:
+        return None
+    if params.get("strip_accents") or params.get("preprocessor"):
+        return None
+    lo, hi = params.get("ngram_range", (1, 1))
+
+    def analyze(text: str) -> list[str]:
+        out: list[str] = []
+        for word in _WHITE.sub(" ", text.lower()).split():
+            w = f" {word} "
+            size = len(w)
+            for n in range(lo, hi + 1):
+                if size <= n:  # sklearn counts a word shorter than n once, then stops
+                    out.append(w)
+                    break
+                out.extend([w[i : i + n] for i in range(size - n + 1)])
+        return out
+
+    return analyze
 
 
 def register_corpus(prompts: Sequence[str]) -> None:
@@ -100,7 +128,7 @@ class Tfidf:
         self._cols: npt.NDArray[np.int64] | None = None
         self._cols_of: npt.NDArray[np.str_] | None = None
         self._vocab = vocab
-        self._analyze = self.vectorizer.build_analyzer()
+        self._analyze = _fast_analyzer(params) or self.vectorizer.build_analyzer()
         self._idf32 = self.idf.astype(np.float32)
         self._sublinear = bool(params.get("sublinear_tf"))
 
@@ -129,10 +157,13 @@ class Tfidf:
         indices: list[npt.NDArray[np.int64]] = []
         data: list[npt.NDArray[np.float32]] = []
         for prompt in prompts:
-            hits = [vocab[t] for t in self._analyze(prompt) if t in vocab]
-            if hits:
-                cols, counts = np.unique(np.asarray(hits, dtype=np.int64), return_counts=True)
-                tf = counts.astype(np.float32)
+            found = [(vocab.get(t), c) for t, c in Counter(self._analyze(prompt)).items()]
+            pairs = [(i, c) for i, c in found if i is not None]
+            if pairs:
+                cols = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+                tf = np.fromiter((c for _, c in pairs), dtype=np.float32, count=len(pairs))
+                order = np.argsort(cols)
+                cols, tf = cols[order], tf[order]
                 if self._sublinear:
                     tf = np.log(tf) + np.float32(1.0)
                 vals = tf * idf[cols]

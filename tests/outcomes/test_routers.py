@@ -154,3 +154,17 @@ def test_prediction_is_a_frozen_record() -> None:
     with pytest.raises(AttributeError):
         pred.models = ("x",)  # type: ignore[misc]
     assert pred.route() == ["big"]
+
+
+def test_fast_char_analyzer_matches_sklearn() -> None:
+    from aigym.outcomes._text import _fast_analyzer
+
+    params = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True, "min_df": 3}
+    fast = _fast_analyzer(params)
+    assert fast is not None
+    reference = TfidfVectorizer(**params).build_analyzer()
+    texts = ["", "a", "ab  cd\t\nEF", "x y z", "ÀÉ ü", "  lead space", "Solve 2x + 3 = 7."]
+    texts += [" ".join(WORDS[i:]) for i in range(len(WORDS))]
+    for text in texts:
+        assert fast(text) == reference(text), text
+    assert _fast_analyzer({"ngram_range": (1, 2)}) is None  # word analyzers use sklearn's
