@@ -19,6 +19,7 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def print_llmrouter(ev: RouterEvaluation) -> None:
             )
         print(f"{policy:44s}" + "".join(f"{c:>44s}" for c in cells))
     print(f"  best single model: {ev.best_single}")
-    lines = [
+    lines: list[tuple[str, Callable[[Any], str]]] = [
         ("quality - best single", lambda s: _diff(s, ROUTER, "quality", "best_single")),
         ("quality - reference kNN", lambda s: _diff(s, ROUTER, "quality", REF)),
         ("kNN quality - best single", lambda s: _diff(s, REF, "quality", "best_single")),
