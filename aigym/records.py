@@ -442,6 +442,13 @@ class Execution:
                 for name in _OPTIONAL_TEXT:
                     _str(name, getattr(self, name))
         _bool("cache_hit", self.cache_hit)
+        if self.status == "success" and not self.cache_hit and self.attempts < 1:
+            raise ValidationError(
+                "attempts",
+                self.attempts,
+                "a call that succeeded made at least one attempt (0 is for cache hits and for "
+                "calls refused before sending)",
+            )
         if self.uncached_cost_usd is not None:
             _float("uncached_cost_usd", self.uncached_cost_usd)
         if self.metadata is not None:

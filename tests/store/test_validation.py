@@ -360,3 +360,22 @@ def test_bad_store_options_are_validation_errors(store: ParquetStore, tmp_path: 
         with pytest.raises(ValidationError, match="min_files"):
             store.compact(min_files=bad_min)  # type: ignore[arg-type]
     _nothing_written(store)
+
+
+def test_a_success_with_no_attempt_is_refused_but_cache_hits_and_refusals_keep_zero() -> None:
+    from aigym.errors import ValidationError
+    from aigym.records import Execution, TaskMetrics
+
+    def row(**kw: object) -> Execution:
+        base: dict[str, object] = {
+            "model_id": "openai/gpt-4o", "task_type": "generic", "prompt_tokens": 1,
+            "completion_tokens": 1, "latency_ms": 1.0, "cost_usd": 0.0,
+        }  # fmt: skip
+        base.update(kw)
+        return Execution.from_metrics(TaskMetrics(**base))  # type: ignore[arg-type]
+
+    with pytest.raises(ValidationError, match="at least one attempt"):
+        row(attempts=0)
+    assert row(attempts=0, cache_hit=True).attempts == 0
+    assert row(attempts=0, status="error", error_type="invalid_request").attempts == 0
+    assert row(attempts=1).attempts == 1
