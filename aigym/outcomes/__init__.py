@@ -18,6 +18,8 @@ after `serve_replay(t)`.
 
 Per-prompt routers (`KnnRouter`, the reference; `RidgeKnnRouter`, learned) fit on a table and
 `evaluate_router` scores them offline against the baselines, with paired bootstrap intervals.
+By name, as a notebook parameter or CLI flag gives them: `open_outcomes("routellm:gsm8k")`,
+`make_router("ridge_knn")`.
 """
 
 from aigym.outcomes._costs import (
@@ -42,6 +44,13 @@ from aigym.outcomes._loaders import (
     load_routellm,
 )
 from aigym.outcomes._metrics import aiq, apgr, arena_score, cpt, pgr_curve, upper_hull
+from aigym.outcomes._named import (
+    ROUTER_NAMES,
+    TABLE_NAMES,
+    check_outcomes_name,
+    make_router,
+    open_outcomes,
+)
 from aigym.outcomes._protocol import Router, RouterPrediction, choose
 from aigym.outcomes._replay import (
     ITEM_ID_KEY,
@@ -62,6 +71,8 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REPLAY_PROVIDER",
     "ROUTELLM_BENCHMARKS",
+    "ROUTER_NAMES",
+    "TABLE_NAMES",
     "KnnRouter",
     "OutcomeTable",
     "PriceList",
@@ -74,6 +85,7 @@ __all__ = [
     "apgr",
     "arena_score",
     "campaign_prompts",
+    "check_outcomes_name",
     "choose",
     "clear_replay",
     "cost_quality_figure",
@@ -84,6 +96,8 @@ __all__ = [
     "llmrouter_prices",
     "load_llmrouter",
     "load_routellm",
+    "make_router",
+    "open_outcomes",
     "outcomes_from_store",
     "pgr_curve",
     "prices_for",

@@ -44,6 +44,7 @@ from aigym.reports._ops import error_rates, latency_quantiles, plot_error_rates,
 from aigym.reports._output import ReportOutput
 from aigym.reports._regression import RegressionReport, compare_runs, plot_regression
 from aigym.reports._render import RenderedReport, offline_html, render_report
+from aigym.reports._router import plot_router_evaluation, router_comparison, router_verdict
 from aigym.reports._style import OKABE_ITO, caption_of, table_of
 
 __all__ = [
@@ -75,10 +76,13 @@ __all__ = [
     "plot_pairwise_matrix",
     "plot_quality_cost",
     "plot_regression",
+    "plot_router_evaluation",
     "plot_spend_forecast",
     "quality_cost_frontier",
     "render_report",
     "report_info",
+    "router_comparison",
+    "router_verdict",
     "spend_forecast",
     "table_of",
     "validate_parameters",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,4 +179,29 @@ def validate_parameters(info: ReportInfo, parameters: Mapping[str, Any]) -> dict
                 "parameter", key, f"{hint}{info.name} takes: {', '.join(sorted(known))}"
             )
         out[key] = _coerce(known[key], value)
+    for key, check in _value_checks().get(info.name, {}).items():
+        if key in out:
+            check(out[key])
     return out
+
+
+def _at_least(name: str, low: int, why: str) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value < low:
+            raise ValidationError(f"parameter {name}", value, f"use at least {low} ({why})")
+
+    return check
+
+
+def _value_checks() -> dict[str, dict[str, Callable[[Any], object]]]:
+    """Values a notebook would refuse only after it started: refused before anything runs."""
+    from aigym.outcomes import check_outcomes_name, make_router
+
+    return {
+        "router_evaluation": {
+            "table": check_outcomes_name,
+            "router": make_router,
+            "folds": _at_least("folds", 2, "cross-validation needs two folds"),
+            "resamples": _at_least("resamples", 100, "1,000+ for reports"),
+        }
+    }

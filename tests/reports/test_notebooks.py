@@ -28,7 +28,13 @@ def code(nb: dict) -> list[tuple[list[str], str]]:
 
 
 def test_the_report_notebooks_are_the_expected_ones() -> None:
-    assert NAMES == ["ab_test_report", "bakeoff", "cost_quality_report", "regression_report"]
+    assert NAMES == [
+        "ab_test_report",
+        "bakeoff",
+        "cost_quality_report",
+        "regression_report",
+        "router_evaluation",
+    ]
     assert [r.name for r in list_reports()] == NAMES
 
 

@@ -145,3 +145,47 @@ def test_offline_html_removes_scripts_and_remote_styles() -> None:
         'b{}</style><img src="data:image/png;base64,AA"/>'
     )
     assert offline_html(page) == '<style>b{}</style><img src="data:image/png;base64,AA"/>'
+
+
+def test_router_evaluation_renders_a_known_answer_from_an_outcome_file(tmp_path: Path) -> None:
+    from .test_router_figures import table
+
+    path = tmp_path / "specialists.parquet"
+    table(specialised=True).frame.write_parquet(path)
+    params = {"table": str(path), "router": "knn", "folds": 4, "resamples": 200}
+    r = render_report("router_evaluation", params, tmp_path / "out")
+    summary = pl.read_csv(r.tables["summary"])
+    knn = summary.filter(pl.col("policy") == "knn").row(0, named=True)
+    assert knn["quality"] == pytest.approx(1.0)
+    best = summary.filter(pl.col("policy") == "best_single").row(0, named=True)
+    assert best["quality"] == pytest.approx(0.6)
+    assert {"cost_quality", "summary", "differences", "by_task"} <= set(r.tables)
+    page = r.html.read_text(encoding="utf-8")
+    assert "better than the best single model dear" in page and "real at the 5% level" in page
+    assert "Fixed test split" not in page  # the file has no split column
+
+
+def test_router_evaluation_on_a_shipped_table_reports_the_fixed_split(tmp_path: Path) -> None:
+    params = {"table": "routellm:gsm8k", "router": "ridge_knn", "folds": 3, "resamples": 100}
+    r = render_report("router_evaluation", params, tmp_path / "out")
+    assert {"cost_quality", "cost_quality_test", "summary_test"} <= set(r.tables)
+    test = pl.read_csv(r.tables["summary_test"])
+    assert set(test["policy"]) >= {"ridge_knn", "reference_knn", "best_single", "oracle"}
+    assert "Fixed test split" in r.html.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"table": "llmroutr"}, "did you mean 'llmrouter'"),
+        ({"router": "rige_knn"}, "did you mean 'ridge_knn'"),
+        ({"folds": 1}, "parameter folds"),
+        ({"resamples": 10}, "parameter resamples"),
+    ],
+)
+def test_router_evaluation_refuses_bad_values_before_running(
+    tmp_path: Path, params: dict[str, object], match: str
+) -> None:
+    with pytest.raises(ValidationError, match=match):
+        render_report("router_evaluation", params, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
