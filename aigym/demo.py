@@ -8,6 +8,9 @@
    outcomes served as if live, through the campaign engine, back out as an outcome table.
 3. Runs a live campaign against the two local llama.cpp models (real HTTP, real tokens and
    latencies) and scores the answers against the prompt sets' references.
+4. Evaluates the learned per-prompt router against the baselines on RouteLLM's GSM8K
+   outcomes (10-fold CV grouped by item, paired bootstrap intervals).
+5. Renders the cost-quality, A/B, router-evaluation and regression reports to HTML.
 
 Run it with `python -m aigym.demo [--store DIR] [--no-live]`.
 """
@@ -167,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         run_replay_campaign(store, load_routellm("gsm8k").split("test"), n_items=100)
         if not args.no_live:
             live(store)
+        evaluate_routers()
         print(
             "\nRead the store yourself: polars.scan_parquet / DuckDB read_parquet("
             f"'{root}/executions/*/*.parquet', hive_partitioning = true)"
@@ -230,6 +234,31 @@ def run_replay_campaign(
             )
         )
     return result
+
+
+#: The router evaluation the demo prints and renders (the notebook's defaults).
+ROUTER_TABLE, ROUTER = "routellm:gsm8k", "ridge_knn"
+
+
+def evaluate_routers() -> None:
+    """The learned router vs the baselines (and the reference kNN) on published outcomes."""
+    from aigym.outcomes import evaluate_router, make_router, open_outcomes
+    from aigym.reports import router_verdict
+
+    t = time.perf_counter()
+    table = open_outcomes(ROUTER_TABLE)
+    ev = evaluate_router(make_router(ROUTER), table, resamples=1000, name=ROUTER)
+    print(
+        f"\nRouting per prompt ({ROUTER} vs the baselines on {ROUTER_TABLE}, "
+        f"{time.perf_counter() - t:.0f} s):"
+    )
+    print(
+        ev.summary.select(
+            "policy", "kind", "quality", "quality_low", "quality_high",
+            (pl.col("cost_usd") * 1000).alias("usd_per_1k_calls"),
+        )
+    )  # fmt: skip
+    print(router_verdict(ev))
 
 
 def live(store: ParquetStore) -> None:
@@ -320,7 +349,8 @@ def rerun_local_truncated(store: ParquetStore) -> bool:
 
 
 def render_tour_reports(root: Path, out: Path, *, live: bool) -> dict[str, Path]:
-    """Render the cost-quality, A/B and (with the live part) regression reports to HTML."""
+    """Render the cost-quality, A/B, router-evaluation and (with the live part) regression
+    reports to HTML."""
     from aigym.reports import render_report
 
     t0 = time.perf_counter()
@@ -333,6 +363,7 @@ def render_tour_reports(root: Path, out: Path, *, live: bool) -> dict[str, Path]
         ("cost_quality_report", {"store": str(root), "until": "2026-11-09T00:00:00Z",
                                  "days": 10.0, "budget_usd": 100.0}),
         ("ab_test_report", {"store": str(root), "test_name": AB_TEST}),
+        ("router_evaluation", {"table": ROUTER_TABLE, "router": ROUTER}),
     ]  # fmt: skip
     if regression:
         pair = {"campaign": "demo-local-models-4tok", "previous": "demo-local-models"}
