@@ -20,7 +20,8 @@ def register(commands: Commands) -> None:
         "runs. `--list` shows every report with its parameters and defaults.",
         "aigym report --list\n"
         "aigym report cost_quality_report -p store runs/ -p days 7 --output reports/\n"
-        "aigym report ab_test_report -p store runs/ -p test_name emails_v2 --json",
+        "aigym report ab_test_report -p store runs/ -p test_name emails_v2 --json\n"
+        "aigym report router_evaluation -p table llmrouter -p router ridge_knn",
     )
     p.add_argument("name", nargs="?", help="a report name (see --list)")
     p.add_argument(
