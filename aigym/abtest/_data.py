@@ -62,16 +62,19 @@ def metric_frame(
     metric: Metric,
     since: dt.date | None,
     extra: tuple[str, ...] = (),
+    until: dt.datetime | None = None,
 ) -> pl.LazyFrame:
-    """Rows of one test with a value: `ab_variant`, `value` (Float64) and `extra` columns."""
-    lf = store.scan("executions", since=since).filter(pl.col("ab_test") == test_name)
+    """Rows of one test with a value: `ab_variant`, `value` (Float64) and `extra` columns.
+
+    `until` (exclusive) reads results and feedback as they stood then (a pinned report)."""
+    lf = store.scan("executions", since=since, until=until).filter(pl.col("ab_test") == test_name)
     if metric.column != "approved":
         return lf.select("ab_variant", pl.col(metric.column).cast(pl.Float64).alias("value"),
                          *extra).drop_nulls("value")  # fmt: skip
     if store.files("feedback"):  # the latest feedback wins over the record-time verdict
         cols = dict.fromkeys(("ab_variant", "execution_id", "user_approved", *extra))
         lf = lf.select(*cols).join(
-            store.latest_feedback().select("execution_id", "feedback_approved"),
+            store.latest_feedback(until=until).select("execution_id", "feedback_approved"),
             on="execution_id",
             how="left",
         )
@@ -113,6 +116,7 @@ def load_arms(
     *,
     planned: int | None = None,
     skewed: bool = False,
+    until: dt.datetime | None = None,
 ) -> ArmData:
     """Sufficient statistics per variant and distinct assigned units.
 
@@ -122,13 +126,13 @@ def load_arms(
     One parallel collect of the metric aggregation and the assignment-log count; a second
     pass per unit only when units were randomised by caller-given ids (or, without an
     assignment log, when results carry unit ids). `since` (the test's creation date) prunes
-    older date partitions.
+    older date partitions; `until` (exclusive) reads the test as it stood then.
     """
-    log = assigned_units(store, test_name, window(store, "ab_assignments", since))
+    log = assigned_units(store, test_name, window(store, "ab_assignments", since), until)
     start = window(store, "executions", since)
     value = pl.col("value")
     summary = (
-        metric_frame(store, test_name, metric, start)
+        metric_frame(store, test_name, metric, start, until=until)
         .group_by("ab_variant")
         .agg(pl.len().alias("n"), value.sum().alias("sum"), (value * value).sum().alias("sq"))
     )
@@ -141,11 +145,13 @@ def load_arms(
     if log_rows.height:  # randomised per caller id (user, session) or per call
         per_unit = bool(log_rows["explicit"].sum())
     else:  # results recorded without assignments: trust their unit ids
-        keyed = metric_frame(store, test_name, metric, start, _UNIT_COLUMNS)
+        keyed = metric_frame(store, test_name, metric, start, _UNIT_COLUMNS, until)
         per_unit = bool(keyed.select(_UNIT.is_not_null().any()).collect().item())
     stats: dict[str, ArmStats]
     if per_unit:
-        frame = metric_frame(store, test_name, metric, start, (*_UNIT_COLUMNS, "execution_id"))
+        frame = metric_frame(
+            store, test_name, metric, start, (*_UNIT_COLUMNS, "execution_id"), until
+        )
         stats = unit_stats(frame, pl.coalesce(_UNIT, "execution_id"), metric)
     else:
         stats = {
@@ -155,7 +161,7 @@ def load_arms(
     unit_level = any(isinstance(s, RatioStats) for s in stats.values())
     units = {v: stats[v].n if v in stats else 0 for v in VARIANTS}
     arms = ArmData(results, units, stats, {v: assigned.get(v, 0) for v in VARIANTS}, unit_level)
-    return _extended(arms, store, test_name, metric, start, per_unit, planned, skewed)
+    return _extended(arms, store, test_name, metric, start, per_unit, planned, skewed, until)
 
 
 def _arm_stats(frame: pl.LazyFrame, metric: Metric, per_unit: bool) -> dict[str, ArmStats]:
@@ -207,6 +213,7 @@ def _extended(
     per_unit: bool,
     planned: int | None,
     skewed: bool,
+    until: dt.datetime | None = None,
 ) -> ArmData:
     """Add the planned-sample (`horizon`) and log-scale statistics the decision rules use."""
     reach = planned is not None and min(arms.units.values()) >= planned
@@ -214,7 +221,9 @@ def _extended(
         return arms
     unit = pl.coalesce(_UNIT, "execution_id") if per_unit else pl.col("execution_id")
     frame = (
-        metric_frame(store, test_name, metric, start, (*_UNIT_COLUMNS, "execution_id", "timestamp"))
+        metric_frame(
+            store, test_name, metric, start, (*_UNIT_COLUMNS, "execution_id", "timestamp"), until
+        )
         .filter(pl.col("ab_variant").is_in(VARIANTS))
         .with_columns(unit.alias("_unit"))
         .select("ab_variant", "_unit", "timestamp", "value")

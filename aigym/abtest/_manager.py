@@ -315,6 +315,7 @@ class ABTestManager:
         confidence: float = 0.95,
         metric: str | None = None,
         guardrails: tuple[str, ...] = ("cost", "latency"),
+        until: dt.datetime | None = None,
     ) -> ABTestResult:
         """Winner, confidence, effect B - A and a recommendation for the test's target metric.
 
@@ -325,8 +326,12 @@ class ABTestManager:
         engine (skipping the target and metrics with no values) and a winner significantly
         worse on one is flagged. Results buffered by this store object are flushed first. See
         `ABTestResult` for how `confidence_level` is defined for each engine.
+
+        `until` (a timezone-aware time, exclusive) analyses the test as it stood then: the
+        results, assignments, feedback and stop recorded before it, and the days run until
+        it; a report that pins it gives the same numbers however much is recorded later.
         """
-        info = self.get_test(store, test_name)
+        info = self._as_of(self.get_test(store, test_name), until)
         eng = check_engine(engine)
         conf = StatsConfig(confidence=confidence).confidence
         target = info.config.metric if metric is None else get_metric(metric, "metric")
@@ -339,10 +344,29 @@ class ABTestManager:
         for g in checks:
             if g.column == target.column or g.name in guards:
                 continue
-            res = self._analyze(store, info, g, eng, conf, None)
+            res = self._analyze(store, info, g, eng, conf, None, until)
             if "no_data" not in res.flags:
                 guards[g.name] = res
-        return self._analyze(store, info, target, eng, conf, guards)
+        return self._analyze(store, info, target, eng, conf, guards, until)
+
+    @staticmethod
+    def _as_of(info: ABTestInfo, until: dt.datetime | None) -> ABTestInfo:
+        if until is None:
+            return info
+        if not isinstance(until, dt.datetime) or until.utcoffset() is None:
+            raise ValidationError(
+                "until",
+                until,
+                "pass a timezone-aware datetime, e.g. datetime(2026, 12, 1, tzinfo=UTC)",
+            )
+        if info.created_at >= until:
+            raise ABTestError(
+                f"A/B test {info.test_name!r} was created at {info.created_at:%Y-%m-%d %H:%M:%S} "
+                f"UTC, not before until={until.isoformat()}: pass a later until, or none."
+            )
+        if info.stopped_at is not None and info.stopped_at >= until:
+            return dataclasses.replace(info, stopped_at=None, stop_reason=None)
+        return info
 
     def _analyze(
         self,
@@ -352,6 +376,7 @@ class ABTestManager:
         engine: Engine,
         conf: float,
         guards: dict[str, ABTestResult] | None,
+        until: dt.datetime | None = None,
     ) -> ABTestResult:
         skewed = metric.lower_is_better and metric.name in SKEW_METRICS
         arms = load_arms(
@@ -361,8 +386,9 @@ class ABTestManager:
             info.created_at.date(),
             planned=info.config.min_sample_size,
             skewed=skewed,
+            until=until,
         )
-        days = info.days_running(self._clock())
+        days = info.days_running(until if until is not None else self._clock())
         return analyze(info, arms, engine, conf, days, metric, guards)
 
 

@@ -116,7 +116,9 @@ def variant_for(hashed: int, traffic_split: float) -> Literal["a", "b"]:
     return "b" if hashed / _TWO_63 < traffic_split else "a"
 
 
-def assigned_units(store: ParquetStore, test_name: str, since: dt.date | None) -> pl.LazyFrame:
+def assigned_units(
+    store: ParquetStore, test_name: str, since: dt.date | None, until: dt.datetime | None = None
+) -> pl.LazyFrame:
     """Distinct assigned units per variant, in one lazy aggregation over the assignment log.
 
     Fresh units (made by `assign_variant`) are logged once, so they are counted as rows;
@@ -125,7 +127,7 @@ def assigned_units(store: ParquetStore, test_name: str, since: dt.date | None) -
     """
     fresh = pl.col("fresh").fill_null(False)
     return (
-        store.scan("ab_assignments", since=since)
+        store.scan("ab_assignments", since=since, until=until)
         .filter(pl.col("test_name") == test_name)
         .group_by("variant")
         .agg(

@@ -13,12 +13,16 @@ from aigym.cli._common import (
     add_store,
     emit,
     open_existing_store,
+    parse_when,
 )
 
 if TYPE_CHECKING:
     from aigym.abtest import ABTestInfo, ABTestResult
 
-__all__ = ["info_dict", "register"]
+__all__ = ["ENGINE_CHOICES", "info_dict", "register"]
+
+#: `aigym.abtest.ENGINES`, spelled out so `--help` does not import the statistics (tested).
+ENGINE_CHOICES = ("sequential", "bayesian", "frequentist")
 
 
 def _action(actions: Commands, name: str, summary: str, examples: str) -> argparse.ArgumentParser:
@@ -79,12 +83,24 @@ def register(commands: Commands) -> None:
         "analyze",
         "winner, effect B - A with its interval, and a recommendation",
         "aigym ab analyze qa-mini --store runs/\n"
-        "aigym ab analyze qa-mini --engine frequentist --metric cost --json",
+        "aigym ab analyze qa-mini --engine frequentist --metric cost --json\n"
+        "aigym ab analyze qa-mini --until 2026-12-01T00:00:00Z",
     )
     analyze.add_argument("name")
-    analyze.add_argument("--engine", default="bayesian", choices=("bayesian", "frequentist"))
+    analyze.add_argument(
+        "--engine",
+        default="sequential",
+        choices=ENGINE_CHOICES,
+        help="sequential (the default: valid however often you look), bayesian or frequentist",
+    )
     analyze.add_argument("--metric", help="another metric of the same test (a guardrail)")
     analyze.add_argument("--confidence", type=float, default=0.95, help="interval level")
+    analyze.add_argument(
+        "--until",
+        type=parse_when,
+        metavar="WHEN",
+        help="the test as it stood then (YYYY-MM-DD or ISO time, UTC): pin it to reproduce",
+    )
     analyze.set_defaults(func=_analyze)
 
     stop = _action(
@@ -172,7 +188,12 @@ def _analyze(args: argparse.Namespace) -> int:
 
     with open_existing_store(args.store) as store:
         result = ABTestManager().analyze_test(
-            store, args.name, args.engine, confidence=args.confidence, metric=args.metric
+            store,
+            args.name,
+            args.engine,
+            confidence=args.confidence,
+            metric=args.metric,
+            until=args.until,
         )
     return emit(args, result, _result_text(result))
 

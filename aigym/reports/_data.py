@@ -14,10 +14,17 @@ from aigym.store import ParquetStore
 __all__ = ["load_executions", "pin_until"]
 
 
+def now_pinned() -> dt.datetime:
+    """Now, rounded up to the whole second: a printable time after every row already written."""
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=0) + dt.timedelta(seconds=1 if now.microsecond else 0)
+
+
 def pin_until(until: str | dt.datetime | dt.date | None) -> dt.datetime:
-    """`until` as a UTC datetime; empty means now (to the second), so a report can record it."""
+    """`until` as a UTC datetime; empty means now, so a report can record it: rounded up to
+    the next whole second, so that (`until` being exclusive) everything already recorded is in."""
     if until is None or until == "":
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return now_pinned()
     if isinstance(until, dt.datetime):
         return until if until.tzinfo else until.replace(tzinfo=dt.UTC)
     if isinstance(until, dt.date):

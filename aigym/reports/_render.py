@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aigym.errors import AigymError
+from aigym.reports._data import now_pinned
 from aigym.reports._notebooks import report_info, validate_parameters
 
 __all__ = ["RenderedReport", "offline_html", "render_report"]
@@ -105,7 +106,7 @@ def render_report(
     info = report_info(name)
     values = validate_parameters(info, parameters or {})
     declared = {p.name: p for p in info.parameters}
-    at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    at = now_pinned()
     if "until" in declared and values.get("until", declared["until"].default) in ("", None):
         values["until"] = at.isoformat()
     out = Path(output_dir)

@@ -450,10 +450,11 @@ class ParquetStore:
             )
         return lf
 
-    def latest_feedback(self) -> pl.LazyFrame:
-        """The latest feedback row per execution (feedback is append-only)."""
+    def latest_feedback(self, *, until: dt.datetime | None = None) -> pl.LazyFrame:
+        """The latest feedback row per execution (feedback is append-only); `until`
+        (exclusive) reads it as it stood then."""
         return (
-            self.scan("feedback")
+            self.scan("feedback", until=until)
             .sort("timestamp", "feedback_id")
             .unique(subset="execution_id", keep="last")
             .select(

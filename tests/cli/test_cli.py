@@ -148,6 +148,7 @@ BAD_ARGS: list[tuple[list[str], str]] = [
     (["ab", "create", "t1", "--task", TASK, "--a", MODEL_A], "--b"),
     (["ab", "assign", "never-made"], "no A/B test named 'never-made'"),
     (["ab", "analyze", "never-made", "--engine", "magic"], "invalid choice"),
+    (["ab", "analyze", "never-made", "--until", "soon"], "not a date"),
     (["ab", "stop", "never-made"], "no A/B test named"),
     (["store", "compact", "--table", "nonsense"], "table"),
     (["store", "compact", "--min-files", "1"], "min-files"),
@@ -335,6 +336,16 @@ def test_ab_lifecycle_json_matches_the_manager(run: Run, store_path: Path) -> No
     assert got["recommendation"] == lib.recommendation
     code, out, _ = run("ab", "analyze", "qa", "--store", str(store_path))
     assert code == 0 and "effect B - A" in out
+    code, out, err = run("ab", "analyze", "qa", *s)  # the library's default engine
+    got = as_json(out)
+    with ParquetStore(store_path) as st:
+        lib = manager.analyze_test(st, "qa")
+    assert code == 0 and got["engine"] == lib.engine == "sequential", err
+    assert got["effect"] == pytest.approx(lib.effect) and got["rule"] == lib.rule
+    code, out, err = run("ab", "analyze", "qa", "--until", "2000-01-01", *s)
+    assert code != 0 and "pass a later until" in err  # the test did not exist yet
+    code, out, err = run("ab", "analyze", "qa", "--until", "2999-01-01T00:00:00Z", *s)
+    assert code == 0 and as_json(out)["effect"] == pytest.approx(lib.effect), err
 
     code, out, _ = run("ab", "list", *s)
     assert code == 0 and [t["test_name"] for t in as_json(out)] == ["qa"]
@@ -487,3 +498,10 @@ def test_report_renders_html_and_json(run: Run, store_path: Path, tmp_path: Path
     assert code == 0 and Path(got["html"]).is_file() and Path(got["notebook"]).is_file()
     assert got["parameters"]["until"].startswith(WHEN) and got["tables"]
     assert all(Path(p).is_file() for p in got["tables"].values())
+
+
+def test_ab_engine_choices_are_the_librarys() -> None:
+    from aigym.abtest import DEFAULT_ENGINE, ENGINES
+    from aigym.cli._ab import ENGINE_CHOICES
+
+    assert set(ENGINE_CHOICES) == set(ENGINES) and ENGINE_CHOICES[0] == DEFAULT_ENGINE

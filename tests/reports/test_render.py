@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 import aigym
 from aigym.errors import AigymError, ValidationError
@@ -189,3 +190,31 @@ def test_router_evaluation_refuses_bad_values_before_running(
     with pytest.raises(ValidationError, match=match):
         render_report("router_evaluation", params, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_pinned_ab_report_renders_the_same_numbers_after_more_traffic(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    from aigym import open_store
+    from aigym.abtest import get_ab_test_manager
+
+    copy = tmp_path / "store"
+    shutil.copytree(store_dir, copy)
+    first = render_report("ab_test_report", {"store": str(copy), "test_name": "emails_ab"},
+                          tmp_path / "first")  # fmt: skip
+    assert first.parameters["until"] == first.rendered_at.isoformat()
+    ab = get_ab_test_manager()
+    with open_store(copy) as store:  # later traffic where A is suddenly far better
+        for i in range(300, 400):
+            variant, _ = ab.assign_variant(store, "emails_ab", unit_id=f"u{i}")
+            ab.record_variant_result(store, "emails_ab", variant, unit_id=f"u{i}",
+                                     quality_score=100.0 if variant == "a" else 0.0)  # fmt: skip
+        ab.stop_test(store, "emails_ab", reason="later")
+    again = render_report("ab_test_report", first.parameters, tmp_path / "again")
+    for name in ("arms", "summary", "posterior_cost"):  # equal up to summation order
+        assert_frame_equal(
+            pl.read_csv(again.tables[name]), pl.read_csv(first.tables[name]), rel_tol=1e-12
+        )
+    now = render_report("ab_test_report", {"store": str(copy), "test_name": "emails_ab"},
+                        tmp_path / "now")  # fmt: skip
+    assert not pl.read_csv(now.tables["arms"]).equals(pl.read_csv(first.tables["arms"]))
