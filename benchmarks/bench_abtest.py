@@ -5,7 +5,10 @@
 
 `analyze_test` (one lazy polars aggregation over `store.scan("executions")` filtered on
 `ab_test`, plus the distinct-unit count of the 10M-row assignment log for the sample-ratio
-check) is timed against a bare polars `group_by` of the same columns over the same files.
+check, and the planned-sample statistics of the sequential rule) is timed against a bare polars
+`group_by` of the same columns over the same files, for the target metric alone
+(`guardrails=()`: the <= 1 s target) and with the default cost and latency guardrails (three
+metrics analysed, reported).
 Unit-level aggregation (10M results -> 2M units) and a rank test on 10M values are reported
 separately. Each figure is the median of 3 warm runs in a fresh process.
 """
@@ -138,8 +141,10 @@ def _measure(name: str) -> Any:
         return pl.scan_parquet(files, hive_partitioning=True).filter(pl.col("ab_test") == TEST)
 
     def analyze() -> Any:
-        engine = "frequentist" if name.startswith("analyze") else "bayesian"
-        res = manager.analyze_test(store, TEST, engine, metric=metric)  # type: ignore[arg-type]
+        engine = "frequentist" if name.startswith(("analyze", "guarded")) else "bayesian"
+        guards = ("cost", "latency") if name.startswith("guarded") else ()
+        res = manager.analyze_test(store, TEST, engine, metric=metric,  # type: ignore[arg-type]
+                                   guardrails=guards)  # fmt: skip
         p = "n/a" if res.p_value is None else format_p_value(res.p_value)
         return [res.winner, res.method, res.variant_a["results"], res.variant_b["results"],
                 res.effect, p, res.chance_to_win, res.srm.observed]  # fmt: skip
@@ -183,7 +188,7 @@ def _measure(name: str) -> Any:
         a, b = arrays()
         return [a.size, b.size, format_p_value(float(stats.mannwhitneyu(b, a).pvalue))]
 
-    table = {"analyze": analyze, "bayes": analyze, "bare": bare, "units": units,
+    table = {"analyze": analyze, "bayes": analyze, "guarded": analyze, "bare": bare, "units": units,
              "bare-units": bare_units, "rank": rank, "bare-rank": bare_rank}  # fmt: skip
     return table[name.removesuffix("-approval")]
 
@@ -220,6 +225,8 @@ def main() -> None:
         _pair("analyze", "bare", "analyze_test, mean metric (quality), frequentist",
               "target <= 1 s")  # fmt: skip
         _pair("bayes", "bare", "analyze_test, mean metric (quality), bayesian", "target <= 1 s")
+        _pair("guarded", "bare", "analyze_test, quality + cost and latency guardrails",
+              "reported")  # fmt: skip
         _pair("analyze-approval", "bare-approval", "analyze_test, proportion (approval), z-test",
               "target <= 1 s")  # fmt: skip
         _pair("bayes-approval", "bare-approval", "analyze_test, proportion (approval), bayesian",

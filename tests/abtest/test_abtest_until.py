@@ -18,9 +18,20 @@ NAME = "claude_vs_gpt4_emails"
 
 
 def _fields(r: ABTestResult) -> tuple[object, ...]:
+    """What a report shows, floats rounded: polars sums in file and thread order, so the same
+    rows read from more files can differ in the last bits."""
     names = ("status", "winner", "effect", "interval", "p_value", "days_running", "method")
-    return (*(getattr(r, f) for f in names), r.variant_a["results"], r.variant_b["results"],
-            r.variant_a["assigned_units"], r.srm.p_value)  # fmt: skip
+    raw = (*(getattr(r, f) for f in names), r.variant_a["results"], r.variant_b["results"],
+           r.variant_a["assigned_units"], r.srm.p_value)  # fmt: skip
+    return tuple(_round(x) for x in raw)
+
+
+def _round(x: object) -> object:
+    if isinstance(x, float):
+        return float(f"{x:.10g}")
+    if isinstance(x, tuple):
+        return tuple(_round(v) for v in x)
+    return x
 
 
 def test_until_reads_the_test_as_it_stood(
