@@ -158,7 +158,7 @@ def load_arms(
     units = {v: stats[v].n if v in stats else 0 for v in VARIANTS}
     arms = ArmData(results, units, stats, {v: assigned.get(v, 0) for v in VARIANTS}, unit_level)
     return _extended(
-        arms, store, test_name, metric, start, per_unit, planned, skewed, until, by_variant
+        arms, store, test_name, metric, start, per_unit, planned, skewed, by_variant, until
     )
 
 
@@ -211,10 +211,12 @@ def _extended(
     per_unit: bool,
     planned: int | None,
     skewed: bool,
+    sums: dict[str, dict[str, Any]],
     until: dt.datetime | None = None,
-    sums: dict[str, dict[str, Any]] | None = None,
 ) -> ArmData:
-    """Add the planned-sample (`horizon`) and log-scale statistics the decision rules use."""
+    """Add the planned-sample (`horizon`) and log-scale statistics the decision rules use.
+
+    `sums`: the summary pass's per-variant `_sums` rows (with log sums when `skewed`)."""
     reach = planned is not None and min(arms.units.values()) >= planned
     if not reach and not skewed:
         return arms
@@ -256,28 +258,11 @@ def _extended_per_call(
     metric: Metric,
     planned: int | None,
     skewed: bool,
-    sums: dict[str, dict[str, Any]] | None = None,
+    sums: dict[str, dict[str, Any]],
 ) -> ArmData:
-    """The same for one result per unit, in two passes: the full frame (log sums, and each
-    variant's planned-th call by a partial sort) and the planned-sample rows up to the cut."""
-    need_sums = skewed and sums is None
-    queries = [_sums(frame, skewed) if need_sums else frame.head(0)]
-    if planned is not None:  # each variant's planned-th call in (timestamp, unit) order
-        queries += [
-            frame.filter(pl.col("ab_variant") == v)
-            .select("timestamp", "_unit")
-            .bottom_k(planned, by=["timestamp", "_unit"])
-            .sort("timestamp", "_unit")
-            .tail(1)
-            for v in VARIANTS
-        ]
-    # one collect each: collect_all shares the scan and so decodes every column for all three
-    # (1.6-1.8 s against 0.7 s on 9M calls in bench_abtest)
-    done = [q.collect() for q in queries]
-    if need_sums:
-        full = {str(r["ab_variant"]): r for r in done[0].iter_rows(named=True)}
-    else:
-        full = dict(sums or {}) if skewed else {}
+    """The same for one result per unit: the log statistics from the summary pass's `sums`,
+    the planned-sample rows up to the cut found by a partial sort per variant."""
+    full = sums if skewed else {}
     positive = skewed and all(full.get(v, {}).get("min", 0) > 0 for v in VARIANTS)
 
     def stats(rows: dict[str, dict[str, Any]], s: str, q: str) -> dict[str, ArmStats]:
@@ -287,8 +272,18 @@ def _extended_per_call(
     horizon = log_horizon = None
     if planned is not None:
         # the cut is where the slower variant got its planned-th call (as `_first_units`):
-        # every call up to the later of the two planned-th calls, without sorting them all
-        ts, unit = max(done[1].row(0), done[2].row(0))
+        # every call up to the later of the two planned-th calls, without sorting them all.
+        # One collect each: collect_all shares the scan and so decodes every column.
+        ts, unit = max(
+            frame.filter(pl.col("ab_variant") == v)
+            .select("timestamp", "_unit")
+            .bottom_k(planned, by=["timestamp", "_unit"])
+            .sort("timestamp", "_unit")
+            .tail(1)
+            .collect()
+            .row(0)
+            for v in VARIANTS
+        )
         t, u = pl.col("timestamp"), pl.col("_unit")
         part = frame.filter((t < ts) | ((t == ts) & (u <= unit)))
         rows = {

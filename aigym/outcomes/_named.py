@@ -47,12 +47,11 @@ def check_outcomes_name(name: str) -> str | Path:
                 "table", name, "no such file: give the path of an outcome table, or a shipped name"
             )
         return path
-    close = difflib.get_close_matches(key, TABLE_NAMES, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
     raise ValidationError(
         "table",
         name,
-        f"{hint}use one of {', '.join(TABLE_NAMES)} or a .parquet/.csv/.jsonl outcome file",
+        f"{_hint(key, TABLE_NAMES)}use one of {', '.join(TABLE_NAMES)} or a "
+        ".parquet/.csv/.jsonl outcome file",
     )
 
 
@@ -79,6 +78,11 @@ def make_router(name: str) -> Router:
         return KnnRouter()
     if key == "ridge_knn":
         return RidgeKnnRouter()
-    close = difflib.get_close_matches(key, ROUTER_NAMES, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    raise ValidationError("router", name, f"{hint}use one of {', '.join(ROUTER_NAMES)}")
+    raise ValidationError(
+        "router", name, f"{_hint(key, ROUTER_NAMES)}use one of {', '.join(ROUTER_NAMES)}"
+    )
+
+
+def _hint(key: str, names: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, names, n=1)
+    return f"did you mean {close[0]!r}? " if close else ""

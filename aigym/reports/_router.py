@@ -41,11 +41,6 @@ def _row(ev: RouterEvaluation, metric: str, versus: str | None) -> dict[str, Any
         return None
 
 
-def _real(row: dict[str, Any]) -> bool:
-    lo, hi = row["diff_low"], row["diff_high"]
-    return bool(math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0))
-
-
 def _pct(x: float) -> str:
     return f"{x:.0%}".replace("-0%", "0%")
 
@@ -57,7 +52,7 @@ def _versus(ev: RouterEvaluation, other: str, label: str, metric: str = "quality
     d, lo, hi = q["difference"], q["diff_low"], q["diff_high"]
     diff = f"{d:+.3f}, 95% CI [{lo:+.3f}, {hi:+.3f}]"
     what = "quality" if metric == "quality" else metric.upper()
-    if not _real(q):
+    if not (lo > 0 or hi < 0):
         return f"no detectable {what} difference from {label} ({diff})"
     word = "better" if d > 0 else "worse"
     return f"{what} {abs(d):.3f} {word} than {label} ({diff}; real at the 5% level)"
@@ -72,10 +67,7 @@ def router_verdict(evaluation: RouterEvaluation) -> str:
         f"{row['quality_high']:.3f}] at ${row['cost_usd'] * 1000:,.3f} per 1,000 calls "
         f"({ev.scheme}, {ev.n_items:,} items)"
     )
-    parts = [head]
-    best = _versus(ev, "best_single", f"the best single model {ev.best_single}")
-    if best:
-        parts.append(best)
+    parts = [head, _versus(ev, "best_single", f"the best single model {ev.best_single}")]
     saved = _row(ev, "cost_saved_at_best_quality", None)
     if saved is not None and math.isfinite(saved["value"]):
         lo, hi = saved["low"], saved["high"]
@@ -91,21 +83,15 @@ def router_verdict(evaluation: RouterEvaluation) -> str:
             )
     elif saved is not None:
         parts.append("its curve never reaches the best single model's quality")
-    if ev.router != REFERENCE:
-        ref = _versus(ev, REFERENCE, "the reference kNN")
-        if ref:
-            parts.append(ref)
+    parts.append(_versus(ev, REFERENCE, "the reference kNN"))  # evaluate_router runs it beside
     apgr = _row(ev, "apgr", None)
     if apgr is not None and all(math.isfinite(apgr[k]) for k in ("value", "low", "high")):
         # two models: the share of the weak-to-strong gap recovered over the knob sweep
         parts.append(
             f"APGR {apgr['value']:.3f} [{apgr['low']:.3f}, {apgr['high']:.3f}] (random 0.5)"
         )
-        if ev.router != REFERENCE:
-            ref = _versus(ev, REFERENCE, "the reference kNN", "apgr")
-            if ref:
-                parts.append(ref)
-    return "; ".join(parts) + "."
+        parts.append(_versus(ev, REFERENCE, "the reference kNN", "apgr"))
+    return "; ".join(p for p in parts if p) + "."
 
 
 def router_comparison(evaluation: RouterEvaluation) -> pl.DataFrame:

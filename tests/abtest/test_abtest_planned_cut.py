@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from aigym.abtest._config import get_metric
-from aigym.abtest._data import ArmData, _arm_stats, _extended_per_call, _first_units
+from aigym.abtest._data import ArmData, _arm_stats, _extended_per_call, _first_units, _sums
 from aigym.stats import SampleStats
 
 T0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -36,7 +36,8 @@ def test_the_partial_sort_cut_equals_the_full_sort(seed: int, share_b: float, pl
     metric = get_metric("cost")
     empty: dict[str, SampleStats] = {}
     arms = ArmData({}, {}, empty, {}, False)
-    fast = _extended_per_call(arms, lf, metric, planned, skewed=True)
+    sums = {str(r["ab_variant"]): r for r in _sums(lf, True).collect().iter_rows(named=True)}
+    fast = _extended_per_call(arms, lf, metric, planned, skewed=True, sums=sums)
     want = _arm_stats(_first_units(lf, planned), metric, per_unit=False)
     assert fast.horizon == want
     logs = lf.with_columns(pl.col("value").log())
